@@ -1,0 +1,49 @@
+#pragma once
+// The entry point: one Client per account and server; it owns one scheduler thread that
+// serves all of its sessions.
+
+#include <chrono>
+#include <memory>
+
+#include "creditmeter/credit_summary.hpp"
+#include "creditmeter/options.hpp"
+#include "creditmeter/session.hpp"
+
+namespace creditmeter {
+
+namespace detail {
+class ClientCore;
+struct Access;
+}  // namespace detail
+
+class Client {
+ public:
+  // Throws InvalidArgument for bad options (missing base_url, malformed URL, plain http to a
+  // remote host, ...). Makes no network call and starts no thread.
+  explicit Client(ClientOptions options = {});
+  // Stops every session, delivers usage for at most shutdown_timeout, then aborts what is
+  // still in flight and logs what stays undelivered. Sessions may outlive the Client.
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // The synchronous token exchange. Throws AuthenticationError, InsufficientCredits,
+  // ConcurrencyLimitError, NetworkError or InvalidArgument. A refused start charges nothing
+  // and starts no thread.
+  std::unique_ptr<Session> start_session(SessionOptions options = {});
+
+  // Sends all unreported usage (releases included) and waits up to `timeout` for the
+  // server to acknowledge it. True when everything was acknowledged. Returns false at once
+  // when called from a callback (the scheduler thread).
+  bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  // GET /v2/credit-summaries. Throws like start_session.
+  CreditSummary credit_summary();
+
+ private:
+  friend struct detail::Access;
+  explicit Client(std::shared_ptr<detail::ClientCore> core);
+  std::shared_ptr<detail::ClientCore> core_;
+};
+
+}  // namespace creditmeter

@@ -1,0 +1,74 @@
+#pragma once
+// Options of a Client and of a Session. Durations are std::chrono::milliseconds.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "creditmeter/clock.hpp"
+#include "creditmeter/log.hpp"
+#include "creditmeter/state.hpp"
+
+namespace creditmeter {
+
+// Secretless mode: returns the body of a `POST /v1/runtime-tokens/request` answer that the
+// app's own backend obtained for this session id (the backend holds the API secret, the
+// device never does). Called for start, re-attach and recovery; may block (it runs on the
+// calling thread for start and on the scheduler thread otherwise); throw to refuse.
+using TokenProvider = std::function<std::string(const std::string& session_id)>;
+
+struct ClientOptions {
+  // Server root, e.g. "https://api.example.com". Empty: env CREDITMETER_BASE_URL.
+  std::string base_url;
+  // The account's API secret. Empty: env CREDITMETER_API_SECRET. Not needed with a
+  // token_provider.
+  std::string api_secret;
+  TokenProvider token_provider;
+
+  // TLS: a CA bundle file (PEM) instead of the system store (Android: ship your own), and
+  // optional public-key pins in libcurl's "sha256//<base64>;sha256//<base64>" form.
+  std::string ca_file;
+  std::string pinned_public_key;
+  // Plain http:// is refused for hosts other than loopback unless this is set.
+  bool allow_insecure_http = false;
+  // Proxy URL; empty = the standard variables (https_proxy, no_proxy, ...).
+  std::string proxy;
+
+  // Usage journal directory. Unset: $XDG_STATE_HOME/creditmeter (or
+  // ~/.local/state/creditmeter); empty string: no journal.
+  std::optional<std::string> journal_dir;
+
+  // ~Client stops its sessions and delivers their usage for at most this long.
+  std::chrono::milliseconds shutdown_timeout{2000};
+  std::chrono::milliseconds connect_timeout{5000};
+  // Upper bound of one request; heartbeats use min(this, max(interval, 1 s)).
+  std::chrono::milliseconds request_timeout{15000};
+  // A gap between frames longer than this is idle time, never billed.
+  std::chrono::milliseconds idle_after{1000};
+
+  // Log sink; unset: warnings and errors go to stderr. Messages never hold secrets.
+  LogCallback log;
+  LogLevel log_level = LogLevel::warning;
+
+  // Injectable for tests: the clock of every deadline and the random source of backoff
+  // jitter (uniform in [0, 1)). Unset: system_clock() and a seeded PRNG.
+  std::shared_ptr<Clock> clock;
+  std::function<double()> random;
+};
+
+struct SessionOptions {
+  // Strings, so a model the server adds needs no SDK release: "essence", "expression";
+  // "cloud", "self_hosted", "on_device".
+  std::string model = "essence";
+  std::string surface = "cloud";
+  // Audio-only sessions are free: no network call, no thread, never billed.
+  bool audio_only = false;
+  // Given here, no transition can be missed (the callback exists before the session runs).
+  StateChangeCallback on_state_change;
+  // Optional caller-chosen id (1-128 of [A-Za-z0-9._:-]); default a random UUID.
+  std::string session_id;
+};
+
+}  // namespace creditmeter

@@ -1,0 +1,18 @@
+#pragma once
+// A session's usage counters, as returned by Session::stats().
+
+#include <cstdint>
+
+namespace creditmeter {
+
+struct SessionStats {
+  std::int64_t active_ms = 0;    // active time metered so far (live: up to the last frame)
+  std::int64_t reported_ms = 0;  // active time the server has acknowledged
+  double credits_charged = 0;    // credits the server charged for this session
+  double balance = 0;            // the account balance in the latest answer (credits)
+  std::uint64_t heartbeats_ok = 0;      // heartbeats and releases answered 2xx
+  std::uint64_t heartbeats_failed = 0;  // attempts that failed (offline, 5xx, 4xx)
+  std::int64_t grace_remaining_ms = 0;  // time left before an outage pauses rendering
+};
+
+}  // namespace creditmeter

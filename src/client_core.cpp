@@ -1,0 +1,324 @@
+#include "client_core.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include <openssl/crypto.h>
+
+#include "core/backoff.hpp"
+#include "core/protocol.hpp"
+#include "creditmeter/errors.hpp"
+#include "curl_transport.hpp"
+#include "endpoint.hpp"
+#include "session_impl.hpp"
+#include "uuid.hpp"
+
+namespace creditmeter {
+namespace detail {
+
+using std::chrono::milliseconds;
+
+namespace {
+
+std::string env_or(const std::string& value, const char* name) {
+  if (!value.empty()) return value;
+  const char* env = std::getenv(name);
+  return env != nullptr ? env : "";
+}
+
+void wipe(std::string& secret) {
+  if (!secret.empty()) OPENSSL_cleanse(&secret[0], secret.size());
+  secret.clear();
+}
+
+bool has_control_chars(const std::string& s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+// Model and surface names travel in JSON and logs: keep them short and plain.
+void check_name(const std::string& value, const char* field) {
+  const bool ok = !value.empty() && value.size() <= 64 &&
+                  std::all_of(value.begin(), value.end(), [](char c) {
+                    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                           c == '_' || c == '-' || c == '.';
+                  });
+  if (!ok) {
+    throw InvalidArgument(std::string("SessionOptions::") + field +
+                          " must be 1-64 characters of [A-Za-z0-9_.-], e.g. \"essence\" or \"cloud\"");
+  }
+}
+
+void check_duration(milliseconds value, const char* field, bool zero_ok) {
+  if (value.count() < 0 || (!zero_ok && value.count() == 0)) {
+    throw InvalidArgument(std::string("ClientOptions::") + field + (zero_ok ? " must not be negative" : " must be positive"));
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<ClientCore> ClientCore::create(ClientOptions options, std::shared_ptr<Transport> transport) {
+  options.base_url = validate_base_url(env_or(options.base_url, "CREDITMETER_BASE_URL"), options.allow_insecure_http);
+  options.api_secret = env_or(options.api_secret, "CREDITMETER_API_SECRET");
+  if (options.api_secret.empty() && !options.token_provider) {
+    throw InvalidArgument(
+        "api_secret is not set: pass ClientOptions::api_secret, set CREDITMETER_API_SECRET, or give a "
+        "token_provider (secretless mode)");
+  }
+  if (has_control_chars(options.api_secret)) {
+    wipe(options.api_secret);
+    throw InvalidArgument("api_secret contains control characters (a stray newline?)");
+  }
+  check_duration(options.shutdown_timeout, "shutdown_timeout", true);
+  check_duration(options.connect_timeout, "connect_timeout", false);
+  check_duration(options.request_timeout, "request_timeout", false);
+  check_duration(options.idle_after, "idle_after", false);
+  if (has_control_chars(options.ca_file) || has_control_chars(options.proxy) ||
+      has_control_chars(options.pinned_public_key)) {
+    throw InvalidArgument("ca_file, proxy and pinned_public_key must not contain control characters");
+  }
+  return std::shared_ptr<ClientCore>(new ClientCore(std::move(options), std::move(transport)));
+}
+
+ClientCore::ClientCore(ClientOptions options, std::shared_ptr<Transport> transport)
+    : options_(std::move(options)),
+      clock_(options_.clock ? options_.clock : system_clock()),
+      logger_(std::make_unique<Logger>(options_.log, options_.log_level, options_.api_secret)),
+      transport_(std::move(transport)),
+      scheduler_(*this),
+      pid_(static_cast<int>(::getpid())),
+      prng_(std::random_device{}()) {
+  if (!transport_) {
+    CurlConfig config;
+    config.ca_file = options_.ca_file;
+    config.pinned_public_key = options_.pinned_public_key;
+    config.proxy = options_.proxy;
+    config.connect_timeout = options_.connect_timeout;
+    transport_ = std::make_shared<CurlTransport>(std::move(config));
+  }
+}
+
+ClientCore::~ClientCore() { wipe(options_.api_secret); }
+
+void ClientCore::check_usable() const {
+  if (static_cast<int>(::getpid()) != pid_) {
+    throw InvalidArgument("this Client was created in another process (before fork()): create a new Client in the child");
+  }
+  if (shut_down_) throw InvalidArgument("this Client is shut down");
+}
+
+double ClientCore::random01() {
+  if (options_.random) return options_.random();
+  std::lock_guard<std::mutex> lock(random_mutex_);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(prng_);
+}
+
+// ------------------------------------------------------------------------- requests
+
+HttpRequest ClientCore::build_request(const core::Outgoing& out, const std::string& token,
+                                      milliseconds interval) const {
+  HttpRequest r;
+  r.method = "POST";
+  r.body = out.body;
+  switch (out.kind) {
+    case core::Outgoing::Kind::token_exchange:
+      r.url = options_.base_url + "/v1/runtime-tokens/request";
+      r.headers.push_back("api-secret: " + options_.api_secret);
+      r.timeout = options_.request_timeout;
+      return r;
+    case core::Outgoing::Kind::heartbeat: r.url = options_.base_url + "/v1/runtime-tokens/heartbeat"; break;
+    case core::Outgoing::Kind::release: r.url = options_.base_url + "/v1/runtime-tokens/release"; break;
+  }
+  r.headers.push_back("Authorization: Bearer " + token);
+  r.headers.push_back("Idempotency-Key: " + out.idempotency_key);
+  // A hung request must not outlive a heartbeat interval: the next attempt is better news.
+  r.timeout = std::min(options_.request_timeout, std::max(interval, milliseconds(1000)));
+  return r;
+}
+
+HttpResponse ClientCore::provide_token(const std::string& session_id) const {
+  HttpResponse r;
+  try {
+    r.body = options_.token_provider(session_id);
+    r.status = 200;
+  } catch (const std::exception& e) {
+    r.status = 0;
+    r.error = std::string("token provider failed: ") + e.what();
+  } catch (...) {
+    r.status = 0;
+    r.error = "token provider failed";
+  }
+  return r;
+}
+
+core::Answer ClientCore::read_answer(core::Outgoing::Kind kind, const HttpResponse& response,
+                                     std::int64_t wall_s) const {
+  core::Answer a;
+  a.http_status = response.status;
+  a.error = response.error;
+  const int status = response.status;
+  if (status == 0) return a;
+  const bool success = status >= 200 && status < 300;
+  if (!success) {
+    a.api_error = core::parse_api_error(status, response.body);
+    if (!response.retry_after.empty()) {
+      a.api_error.retry_after = core::parse_retry_after(response.retry_after, wall_s);
+    }
+  }
+  try {
+    if (kind == core::Outgoing::Kind::token_exchange) {
+      if (success) a.grant = core::parse_token_grant(response.body);
+    } else if (success || status == 402 || status == 403) {
+      a.ack = core::parse_usage_ack(response.body);
+    }
+  } catch (const core::ProtocolError& e) {
+    a.error = std::string("unreadable answer: ") + e.what();
+  }
+  return a;
+}
+
+// ------------------------------------------------------------------------- sync calls
+
+[[noreturn]] void ClientCore::throw_for(const HttpResponse& response, const std::string& action) const {
+  const std::string& url = options_.base_url;
+  if (response.status == 0) {
+    throw NetworkError("cannot " + action + ": no answer from " + url + ": " + response.error);
+  }
+  const core::ApiError e = core::parse_api_error(response.status, response.body);
+  const std::string server = " (HTTP " + std::to_string(response.status) + (e.code.empty() ? "" : " " + e.code) +
+                             (e.message.empty() ? "" : ": " + redact(e.message, options_.api_secret)) + ")";
+  switch (core::classify(response.status, e.code)) {
+    case core::AnswerKind::auth_failed:
+    case core::AnswerKind::token_invalid:
+      throw AuthenticationError("cannot " + action + ": the server refused the API secret" + server +
+                                    ": check your API secret (api_secret / CREDITMETER_API_SECRET)",
+                                e.code, response.status);
+    case core::AnswerKind::revoked:
+      throw AuthenticationError("cannot " + action + ": the API key is revoked" + server +
+                                    ": create a new API secret",
+                                e.code, response.status);
+    case core::AnswerKind::insufficient:
+      throw InsufficientCredits("cannot " + action + ": insufficient credits" + server +
+                                    ": top up credits to start a session",
+                                e.code, response.status);
+    case core::AnswerKind::concurrency:
+      throw ConcurrencyLimitError("cannot " + action + ": your plan allows " +
+                                      (e.limit > 0 ? std::to_string(e.limit) : std::string("no more")) +
+                                      " concurrent sessions" + server +
+                                      ": stop another session or upgrade the plan",
+                                  e.limit, e.code, response.status);
+    case core::AnswerKind::offline: {
+      std::string hint;
+      if (response.status == 429) hint = ": rate limited, retry later";
+      throw NetworkError("cannot " + action + ": server unavailable at " + url + server + hint, e.code,
+                         response.status);
+    }
+    default:
+      throw Error("cannot " + action + ": the server refused the request" + server, e.code, response.status);
+  }
+}
+
+core::TokenGrant ClientCore::exchange(const std::string& session_id, const std::string& model,
+                                      const std::string& surface) {
+  HttpResponse response;
+  if (options_.token_provider) {
+    try {
+      response.body = options_.token_provider(session_id);
+      response.status = 200;
+    } catch (const std::exception& e) {
+      throw AuthenticationError(std::string("cannot start a session: the token provider refused: ") +
+                                redact(e.what(), options_.api_secret));
+    }
+  } else {
+    core::Outgoing out;
+    out.kind = core::Outgoing::Kind::token_exchange;
+    out.body = core::token_request_body(model, surface, session_id);
+    response = transport_->perform(build_request(out, "", options_.request_timeout));
+  }
+  if (response.status < 200 || response.status >= 300) throw_for(response, "start a session");
+  try {
+    return core::parse_token_grant(response.body);
+  } catch (const core::ProtocolError& e) {
+    throw NetworkError(std::string("cannot start a session: unreadable answer from ") + options_.base_url + ": " +
+                       e.what());
+  }
+}
+
+std::shared_ptr<SessionImpl> ClientCore::start_session(SessionOptions options) {
+  check_usable();
+  check_name(options.model, "model");
+  check_name(options.surface, "surface");
+  std::string id = options.session_id.empty() ? random_uuid() : options.session_id;
+  if (!core::valid_session_id(id)) {
+    throw InvalidArgument("SessionOptions::session_id must be 1-128 characters of [A-Za-z0-9._:-]");
+  }
+
+  std::shared_ptr<SessionImpl> session;
+  if (options.audio_only) {
+    // Free: no token, no network call, no thread.
+    session = std::make_shared<SessionImpl>(shared_from_this(), id, std::nullopt,
+                                            std::move(options.on_state_change), options_.idle_after);
+  } else {
+    const core::TokenGrant grant = exchange(id, options.model, options.surface);
+    const auto wall_ms = std::chrono::duration_cast<milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+    core::SessionMachine machine(grant.session_id, options.model, options.surface, grant, clock_->now(), wall_ms,
+                                 [this] { return random01(); });
+    session = std::make_shared<SessionImpl>(shared_from_this(), grant.session_id, std::move(machine),
+                                            std::move(options.on_state_change), options_.idle_after);
+    logger_->info("session " + grant.session_id + " started (" + options.model + "/" + options.surface +
+                  ", heartbeat every " + std::to_string(grant.heartbeat_interval.count()) + " ms)");
+    scheduler_.add(session, shared_from_this());
+  }
+  {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    sessions_.erase(std::remove_if(sessions_.begin(), sessions_.end(), [](const auto& w) { return w.expired(); }),
+                    sessions_.end());
+    sessions_.push_back(session);
+  }
+  return session;
+}
+
+CreditSummary ClientCore::credit_summary() {
+  check_usable();
+  if (options_.api_secret.empty()) {
+    throw InvalidArgument("credit_summary() needs the API secret; in secretless mode ask your backend");
+  }
+  HttpRequest r;
+  r.method = "GET";
+  r.url = options_.base_url + "/v2/credit-summaries";
+  r.headers.push_back("api-secret: " + options_.api_secret);
+  r.timeout = options_.request_timeout;
+  const HttpResponse response = transport_->perform(r);
+  if (response.status < 200 || response.status >= 300) throw_for(response, "read the credit summary");
+  try {
+    return core::parse_credit_summary(response.body);
+  } catch (const core::ProtocolError& e) {
+    throw NetworkError(std::string("cannot read the credit summary: unreadable answer: ") + e.what());
+  }
+}
+
+bool ClientCore::flush(milliseconds timeout) {
+  check_usable();
+  if (timeout.count() < 0) throw InvalidArgument("flush(): timeout must not be negative");
+  return scheduler_.flush(timeout);
+}
+
+void ClientCore::shutdown() {
+  if (static_cast<int>(::getpid()) != pid_) return;  // a fork()ed child owns no thread here
+  std::vector<std::shared_ptr<SessionImpl>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    if (shut_down_) return;
+    shut_down_ = true;
+    for (auto& w : sessions_) {
+      if (auto s = w.lock()) sessions.push_back(std::move(s));
+    }
+  }
+  for (auto& s : sessions) s->stop();
+  scheduler_.shutdown(options_.shutdown_timeout);
+}
+
+}  // namespace detail
+}  // namespace creditmeter

@@ -1,0 +1,218 @@
+#include "core/protocol.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "creditmeter/version.h"
+
+namespace creditmeter {
+namespace core {
+
+using nlohmann::json;
+
+namespace {
+
+// Parses a server body with a depth cap (a hostile server must not exhaust our stack).
+json parse_body(const std::string& body) {
+  if (body.size() > kMaxBodyBytes) throw ProtocolError("server answer larger than 1 MiB");
+  bool too_deep = false;
+  json::parser_callback_t depth_guard = [&too_deep](int depth, json::parse_event_t, json&) {
+    if (depth > kMaxJsonDepth) too_deep = true;
+    return !too_deep;
+  };
+  json doc = json::parse(body, depth_guard, /*allow_exceptions=*/false);
+  if (too_deep) throw ProtocolError("server answer nests JSON deeper than 32 levels");
+  if (doc.is_discarded() || !doc.is_object()) {
+    throw ProtocolError("server answer is not a JSON object");
+  }
+  return doc;
+}
+
+// The tolerant reader: a field may sit in `data` or at the top level.
+const json* find_field(const json& doc, const char* name) {
+  auto data = doc.find("data");
+  if (data != doc.end() && data->is_object()) {
+    auto it = data->find(name);
+    if (it != data->end() && !it->is_null()) return &*it;
+  }
+  auto it = doc.find(name);
+  if (it != doc.end() && !it->is_null()) return &*it;
+  return nullptr;
+}
+
+std::string require_string(const json& doc, const char* name) {
+  const json* v = find_field(doc, name);
+  if (v == nullptr) throw ProtocolError(std::string("server answer lacks `") + name + "`");
+  if (!v->is_string()) throw ProtocolError(std::string("server field `") + name + "` is not a string");
+  return v->get<std::string>();
+}
+
+std::optional<double> optional_number(const json& doc, const char* name) {
+  const json* v = find_field(doc, name);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_number()) throw ProtocolError(std::string("server field `") + name + "` is not a number");
+  const double d = v->get<double>();
+  if (!std::isfinite(d)) throw ProtocolError(std::string("server field `") + name + "` is not finite");
+  return d;
+}
+
+double require_number(const json& doc, const char* name) {
+  auto v = optional_number(doc, name);
+  if (!v) throw ProtocolError(std::string("server answer lacks `") + name + "`");
+  return *v;
+}
+
+std::int64_t to_int64(double d, const char* name) {
+  // 2^62: far beyond any timestamp or count, and safely representable after rounding.
+  if (d < -4.6e18 || d > 4.6e18) throw ProtocolError(std::string("server field `") + name + "` is out of range");
+  return static_cast<std::int64_t>(std::llround(d));
+}
+
+// Seconds (float allowed) to milliseconds, bounded to something a session can live with.
+milliseconds seconds_field(const json& doc, const char* name, milliseconds fallback) {
+  auto v = optional_number(doc, name);
+  if (!v) return fallback;
+  if (*v <= 0 || *v > 86400.0) {
+    throw ProtocolError(std::string("server field `") + name + "` must be within (0, 86400] seconds");
+  }
+  return milliseconds(static_cast<std::int64_t>(std::llround(*v * 1000.0)));
+}
+
+}  // namespace
+
+AnswerKind classify(int status, const std::string& code) {
+  if (status >= 200 && status < 300) return AnswerKind::ok;
+  if (status == 0 || status >= 500 || status == 429 || status == 408) return AnswerKind::offline;
+  if (status == 402) return AnswerKind::insufficient;
+  if (status == 401) {
+    if (code == "TOKEN_EXPIRED" || code == "INVALID_TOKEN") return AnswerKind::token_invalid;
+    return AnswerKind::auth_failed;
+  }
+  if (status == 403) {
+    if (code == "CONCURRENCY_LIMIT_REACHED") return AnswerKind::concurrency;
+    return AnswerKind::revoked;
+  }
+  if (status == 422 && code == "IDEMPOTENCY_MISMATCH") return AnswerKind::mismatch;
+  return AnswerKind::rejected;
+}
+
+std::string token_request_body(const std::string& model, const std::string& surface,
+                               const std::string& session_id) {
+  json body = {{"model", model},
+               {"surface", surface},
+               {"session_id", session_id},
+               {"client", {{"name", "creditmeter-cpp"}, {"version", CREDITMETER_VERSION_STRING}}}};
+  return body.dump();
+}
+
+std::string heartbeat_body(const std::string& session_id, std::uint64_t seq,
+                           std::int64_t active_ms, const std::string& period_start,
+                           const std::string& period_end) {
+  json body = {{"session_id", session_id},
+               {"seq", seq},
+               {"active_ms", active_ms},
+               {"period_start", period_start},
+               {"period_end", period_end}};
+  return body.dump();
+}
+
+std::string release_body(const std::string& session_id, std::uint64_t seq,
+                         std::int64_t active_ms) {
+  json body = {{"session_id", session_id}, {"seq", seq}, {"active_ms", active_ms}};
+  return body.dump();
+}
+
+std::string idempotency_key(const std::string& session_id, std::uint64_t seq) {
+  return session_id + ":" + std::to_string(seq);
+}
+
+TokenGrant parse_token_grant(const std::string& body) {
+  const json doc = parse_body(body);
+  TokenGrant g;
+  g.token = require_string(doc, "token");
+  if (g.token.empty()) throw ProtocolError("server answer has an empty `token`");
+  if (const json* t = find_field(doc, "transaction_id"); t && t->is_string()) {
+    g.transaction_id = t->get<std::string>();
+  }
+  g.session_id = require_string(doc, "session_id");
+  if (!valid_session_id(g.session_id)) throw ProtocolError("server answer has an invalid `session_id`");
+  g.expires_at = to_int64(require_number(doc, "expires_at"), "expires_at");
+  g.heartbeat_interval = seconds_field(doc, "heartbeat_interval_s", milliseconds(60000));
+  g.offline_grace = seconds_field(doc, "offline_grace_s", milliseconds(300000));
+  g.credits_per_minute = optional_number(doc, "credits_per_minute").value_or(0.0);
+  if (g.credits_per_minute < 0) throw ProtocolError("server field `credits_per_minute` is negative");
+  g.balance = optional_number(doc, "balance").value_or(0.0);
+  return g;
+}
+
+UsageAck parse_usage_ack(const std::string& body) {
+  const json doc = parse_body(body);
+  UsageAck a;
+  a.balance = require_number(doc, "balance");
+  a.credits_charged = optional_number(doc, "credits_charged").value_or(0.0);
+  if (const json* t = find_field(doc, "token"); t != nullptr) {
+    if (!t->is_string()) throw ProtocolError("server field `token` is not a string");
+    a.token = t->get<std::string>();
+    if (auto exp = optional_number(doc, "expires_at")) a.expires_at = to_int64(*exp, "expires_at");
+  }
+  return a;
+}
+
+CreditSummary parse_credit_summary(const std::string& body) {
+  const json doc = parse_body(body);
+  CreditSummary s;
+  s.balance = require_number(doc, "balance");
+  if (const json* p = find_field(doc, "plan"); p && p->is_string()) s.plan = p->get<std::string>();
+  if (const json* r = find_field(doc, "renews_at"); r && r->is_string()) s.renews_at = r->get<std::string>();
+  s.plan_credits = optional_number(doc, "plan_credits").value_or(0.0);
+  s.topup_credits = optional_number(doc, "topup_credits").value_or(0.0);
+  const json* est = find_field(doc, "estimated_minutes");
+  if (est == nullptr) est = find_field(doc, "minutes_estimate");
+  if (est != nullptr) {
+    if (!est->is_object()) throw ProtocolError("server field `estimated_minutes` is not an object");
+    for (auto it = est->begin(); it != est->end(); ++it) {
+      if (!it.value().is_number()) continue;  // tolerant: skip what we cannot read
+      const double minutes = it.value().get<double>();
+      if (!std::isfinite(minutes)) continue;
+      s.estimated_minutes[it.key()] = static_cast<std::int64_t>(std::floor(std::max(0.0, minutes)));
+    }
+  }
+  return s;
+}
+
+ApiError parse_api_error(int http_status, const std::string& body) {
+  ApiError e;
+  e.http_status = http_status;
+  json doc;
+  try {
+    doc = parse_body(body);
+  } catch (const ProtocolError&) {
+    return e;
+  }
+  const json* err = find_field(doc, "error");
+  const json& src = (err != nullptr && err->is_object()) ? *err : doc;
+  if (auto c = src.find("code"); c != src.end() && c->is_string()) e.code = c->get<std::string>();
+  if (auto m = src.find("message"); m != src.end() && m->is_string()) {
+    e.message = m->get<std::string>().substr(0, 512);  // bounded: it ends up in exceptions
+  }
+  if (auto l = src.find("limit"); l != src.end() && l->is_number()) {
+    const double d = l->get<double>();
+    if (std::isfinite(d) && d >= 0 && d < 1e9) e.limit = static_cast<int>(d);
+  }
+  return e;
+}
+
+bool valid_session_id(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace core
+}  // namespace creditmeter

@@ -1,0 +1,92 @@
+#pragma once
+// The wire protocol (docs/PROTOCOL.md), pure: builds request bodies and reads answers as a
+// tolerant reader (fields in `data` or at the top level, extra fields ignored, numbers may
+// be floats). No I/O here; malformed input raises ProtocolError with a clear message.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "creditmeter/credit_summary.hpp"
+
+namespace creditmeter {
+namespace core {
+
+using std::chrono::milliseconds;
+
+// A server body that is not what the protocol promises.
+class ProtocolError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The answer to POST /v1/runtime-tokens/request.
+struct TokenGrant {
+  std::string token;
+  std::string transaction_id;
+  std::string session_id;
+  std::int64_t expires_at = 0;  // Unix seconds
+  milliseconds heartbeat_interval{60000};
+  milliseconds offline_grace{300000};
+  double credits_per_minute = 0;
+  double balance = 0;
+};
+
+// The answer to a heartbeat or a release.
+struct UsageAck {
+  double balance = 0;
+  double credits_charged = 0;
+  std::string token;            // empty when none (releases)
+  std::int64_t expires_at = 0;  // of `token`
+};
+
+// An error answer, read from the envelope `{"error":{code,message,httpStatus,limit}}`.
+struct ApiError {
+  int http_status = 0;
+  std::string code;     // UPPER_SNAKE, empty when the body had none
+  std::string message;  // the server's words (never holds secrets in our protocol)
+  int limit = 0;        // CONCURRENCY_LIMIT_REACHED: the plan's limit
+  std::optional<milliseconds> retry_after;
+};
+
+// What an answer means to a session (DESIGN.md "Status codes").
+enum class AnswerKind {
+  ok,                // 2xx
+  insufficient,      // 402: usage acknowledged, pause for billing
+  revoked,           // 403 KEY_REVOKED: usage acknowledged, pause for authentication
+  token_invalid,     // 401 TOKEN_EXPIRED / INVALID_TOKEN: re-exchange, then resend
+  auth_failed,       // 401 INVALID_API_SECRET (on a token exchange)
+  concurrency,       // 403 CONCURRENCY_LIMIT_REACHED
+  mismatch,          // 422 IDEMPOTENCY_MISMATCH: the key is burnt, usage goes to a new seq
+  offline,           // transport errors, 5xx, 429: grace applies
+  rejected,          // any other 4xx: our bug or a server we do not understand; retried
+};
+
+AnswerKind classify(int http_status, const std::string& code);
+
+std::string token_request_body(const std::string& model, const std::string& surface,
+                               const std::string& session_id);
+std::string heartbeat_body(const std::string& session_id, std::uint64_t seq,
+                           std::int64_t active_ms, const std::string& period_start,
+                           const std::string& period_end);
+std::string release_body(const std::string& session_id, std::uint64_t seq,
+                         std::int64_t active_ms);
+std::string idempotency_key(const std::string& session_id, std::uint64_t seq);
+
+TokenGrant parse_token_grant(const std::string& body);
+UsageAck parse_usage_ack(const std::string& body);
+CreditSummary parse_credit_summary(const std::string& body);
+// Never throws: an unreadable body gives an ApiError with an empty code.
+ApiError parse_api_error(int http_status, const std::string& body);
+
+// Session ids: 1-128 of [A-Za-z0-9._:-].
+bool valid_session_id(const std::string& id);
+
+// Caps of what we accept from a server: a hostile one gets a clear error, not our memory.
+constexpr std::size_t kMaxBodyBytes = 1 << 20;
+constexpr int kMaxJsonDepth = 32;
+
+}  // namespace core
+}  // namespace creditmeter

@@ -1,0 +1,406 @@
+#include "core/session_machine.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/jwt.hpp"
+#include "core/time_format.hpp"
+
+namespace creditmeter {
+namespace core {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+namespace {
+
+std::string format_credits(double credits) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.3f", credits);
+  return buf;
+}
+
+TimePoint never() { return TimePoint::max(); }
+
+}  // namespace
+
+SessionMachine::SessionMachine(std::string session_id, std::string model, std::string surface,
+                               const TokenGrant& grant, TimePoint now, std::int64_t wall_ms,
+                               std::function<double()> random01)
+    : session_id_(std::move(session_id)),
+      model_(std::move(model)),
+      surface_(std::move(surface)),
+      random01_(std::move(random01)),
+      grace_(grant.offline_grace) {
+  backoff_.interval = grant.heartbeat_interval;
+  adopt_token(grant.token, grant.expires_at, /*force=*/true);
+  balance_ = grant.balance;
+  credits_per_minute_ = grant.credits_per_minute;
+  next_due_ = now + backoff_.interval;
+  grace_deadline_ = now + grace_;  // the token exchange counts as the first 2xx
+  period_start_wall_ms_ = wall_ms;
+}
+
+// ---------------------------------------------------------------------------- state
+
+SessionState SessionMachine::state() const {
+  if (stopped_) return SessionState::stopped;
+  if (user_paused_) return SessionState::paused_by_user;
+  if (billing_ != Reason::none || local_hold_ != Reason::none) return SessionState::paused_billing;
+  if (offline_) return SessionState::paused_offline;
+  return SessionState::active;
+}
+
+// Announces a transition when the state or the reason of a pause changed. `cause` is the
+// reason given when the session becomes active (user for resume(), none for a 2xx).
+void SessionMachine::publish(Reason cause) {
+  const SessionState to = state();
+  Reason reason = cause;
+  switch (to) {
+    case SessionState::stopped: reason = Reason::stopped; break;
+    case SessionState::paused_by_user: reason = Reason::user; break;
+    case SessionState::paused_billing: reason = billing_ != Reason::none ? billing_ : local_hold_; break;
+    case SessionState::paused_offline: reason = Reason::grace_expired; break;
+    case SessionState::active: break;
+  }
+  if (to == published_state_ && (to == SessionState::active || reason == published_reason_)) return;
+  StateChange change;
+  change.from = published_state_;
+  change.to = to;
+  change.reason = reason;
+  change.message = state_message(to, reason);
+  published_state_ = to;
+  published_reason_ = reason;
+  log(to == SessionState::active || to == SessionState::stopped || to == SessionState::paused_by_user
+          ? LogLevel::info
+          : LogLevel::warning,
+      "session " + session_id_ + ": " + to_string(change.from) + " -> " + to_string(to) + " (" +
+          to_string(reason) + "): " + change.message);
+  changes_.push_back(std::move(change));
+}
+
+std::string SessionMachine::state_message(SessionState to, Reason reason) const {
+  switch (to) {
+    case SessionState::active:
+      return reason == Reason::user ? "resumed" : "billing confirmed by the server; rendering";
+    case SessionState::stopped: return "stopped";
+    case SessionState::paused_by_user: return "paused by the application";
+    case SessionState::paused_offline:
+      return "no acknowledged heartbeat for " + std::to_string(grace_.count() / 1000) +
+             " s (the offline grace): rendering pauses until the server is reachable again";
+    case SessionState::paused_billing:
+      switch (reason) {
+        case Reason::insufficient_credits:
+          return "out of credits (balance " + format_credits(balance_) +
+                 "): top up credits; the session resumes on the next heartbeat";
+        case Reason::authentication_failed:
+          return "the server refused the API key (revoked or invalid): check your API secret";
+        case Reason::spend_cap: return "the spending cap is reached: raise it to resume";
+        case Reason::journal_full:
+          return "the usage journal is full: free disk space or raise the journal cap";
+        default: return "billing hold";
+      }
+  }
+  return {};
+}
+
+void SessionMachine::pause() {
+  if (stopped_) return;
+  user_paused_ = true;
+  publish(Reason::user);
+}
+
+void SessionMachine::resume() {
+  if (stopped_) return;
+  user_paused_ = false;
+  // A hold from the server lifts only on a 2xx: probe at once rather than at the next due.
+  if (billing_ != Reason::none || offline_) probe_ = true;
+  publish(Reason::user);
+}
+
+void SessionMachine::stop(std::int64_t final_active_ms) {
+  if (stopped_) return;
+  stopped_ = true;
+  final_ms_ = std::max(final_active_ms, sent_ms_);
+  // The release follows the pending heartbeat: retry that at once instead of backing off.
+  if (pending_) pending_->retry_at = TimePoint::min();
+  if (exchange_needed_) exchange_retry_at_ = TimePoint::min();
+  publish(Reason::stopped);
+}
+
+void SessionMachine::request_flush() {
+  flush_ = true;
+  if (pending_) pending_->retry_at = TimePoint::min();
+  if (exchange_needed_) exchange_retry_at_ = TimePoint::min();
+}
+
+void SessionMachine::set_local_hold(Reason reason) {
+  if (local_hold_ == reason) return;
+  local_hold_ = reason;
+  publish(Reason::none);
+}
+
+void SessionMachine::advance(TimePoint now) {
+  if (!stopped_ && !offline_ && now >= grace_deadline_) {
+    offline_ = true;
+    publish(Reason::grace_expired);
+  }
+}
+
+TimePoint SessionMachine::next_wakeup() const {
+  if (on_wire_) return stopped_ ? never() : (offline_ ? never() : grace_deadline_);
+  TimePoint t = never();
+  if (!stopped_ && !offline_) t = std::min(t, grace_deadline_);
+  if (exchange_needed_) return std::min(t, probe_ || flush_ ? TimePoint::min() : exchange_retry_at_);
+  if (pending_) return std::min(t, probe_ || flush_ ? TimePoint::min() : pending_->retry_at);
+  if (stopped_) return release_acked_ ? t : TimePoint::min();
+  if (probe_ || flush_) return TimePoint::min();
+  return std::min(t, next_due_);
+}
+
+// ---------------------------------------------------------------------------- requests
+
+std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t wall_ms,
+                                                     std::int64_t total_active_ms) {
+  advance(now);
+  if (on_wire_) return std::nullopt;
+  const bool urgent = probe_ || flush_;
+
+  if (exchange_needed_) {
+    if (!urgent && now < exchange_retry_at_) return std::nullopt;
+    probe_ = flush_ = false;
+    on_wire_ = exchange_on_wire_ = true;
+    Outgoing ex;
+    ex.kind = Outgoing::Kind::token_exchange;
+    ex.body = token_request_body(model_, surface_, session_id_);
+    return ex;
+  }
+
+  if (pending_) {
+    if (!urgent && now < pending_->retry_at) return std::nullopt;
+    probe_ = flush_ = false;
+    on_wire_ = true;
+    return pending_->request;  // byte-identical: same key, same body
+  }
+
+  Outgoing out;
+  if (stopped_) {
+    if (release_acked_) return std::nullopt;
+    out.kind = Outgoing::Kind::release;
+    out.seq = ++last_seq_;
+    out.active_ms = final_ms_ - sent_ms_;
+    out.body = release_body(session_id_, out.seq, out.active_ms);
+  } else {
+    const std::int64_t unsent = std::max<std::int64_t>(0, total_active_ms - sent_ms_);
+    const bool flush_due = flush_ && unsent > 0;
+    if (now < next_due_ && !probe_ && !flush_due) {
+      flush_ = false;  // nothing to flush
+      return std::nullopt;
+    }
+    out.kind = Outgoing::Kind::heartbeat;
+    out.seq = ++last_seq_;
+    out.active_ms = unsent;
+    out.body = heartbeat_body(session_id_, out.seq, out.active_ms, rfc3339_ms(period_start_wall_ms_),
+                              rfc3339_ms(wall_ms));
+    period_start_wall_ms_ = wall_ms;
+    next_due_ = now + backoff_.interval;
+  }
+  probe_ = flush_ = false;
+  out.idempotency_key = idempotency_key(session_id_, out.seq);
+  sent_ms_ += out.active_ms;
+  pending_ = Pending{out, now, 0};
+  on_wire_ = true;
+  return out;
+}
+
+// ---------------------------------------------------------------------------- answers
+
+std::string SessionMachine::describe(const Answer& a) const {
+  if (a.http_status == 0) return a.error.empty() ? "no answer" : a.error;
+  std::string s = "HTTP " + std::to_string(a.http_status);
+  if (!a.api_error.code.empty()) s += " " + a.api_error.code;
+  if (!a.error.empty()) s += " (" + a.error + ")";
+  return s;
+}
+
+void SessionMachine::on_answer(TimePoint now, const Answer& answer) {
+  if (!on_wire_) return;  // an answer nobody asked for (aborted request): ignore
+  on_wire_ = false;
+  if (exchange_on_wire_) {
+    exchange_on_wire_ = false;
+    on_exchange_answer(now, answer);
+    advance(now);
+    return;
+  }
+  if (!pending_) return;
+  const Outgoing& req = pending_->request;
+  const char* what = req.kind == Outgoing::Kind::release ? "release" : "heartbeat";
+  AnswerKind kind = classify(answer.http_status, answer.api_error.code);
+  // A 2xx we cannot read may be a captive portal, not our server: resend (the key makes a
+  // replay harmless) rather than take it as an acknowledgement.
+  if (kind == AnswerKind::ok && !answer.ack) kind = AnswerKind::offline;
+
+  switch (kind) {
+    case AnswerKind::ok:
+      ++heartbeats_ok_;
+      acknowledge(answer);
+      mark_online(now);
+      if (billing_ != Reason::none) billing_ = Reason::none;
+      publish(Reason::none);
+      break;
+    case AnswerKind::insufficient:
+    case AnswerKind::revoked:
+      // The server recorded and charged this usage: never resend it.
+      ++heartbeats_failed_;
+      acknowledge(answer);
+      billing_ = kind == AnswerKind::insufficient ? Reason::insufficient_credits
+                                                  : Reason::authentication_failed;
+      publish(Reason::none);
+      break;
+    case AnswerKind::token_invalid:
+      ++heartbeats_failed_;
+      log(LogLevel::info, std::string("session ") + session_id_ + ": token refused (" +
+                              answer.api_error.code + "); re-attaching");
+      exchange_needed_ = true;
+      exchange_retry_at_ = now;
+      exchange_attempts_ = 0;
+      break;
+    case AnswerKind::mismatch: {
+      // The key is burnt (another body holds it, e.g. from a lost earlier process). The
+      // server did not record this body: move its usage into the next seq.
+      ++heartbeats_failed_;
+      log(LogLevel::error, std::string("session ") + session_id_ + ": " + what + " seq " +
+                               std::to_string(req.seq) + " refused as an idempotency mismatch; its " +
+                               std::to_string(req.active_ms) + " ms move to the next heartbeat");
+      sent_ms_ -= req.active_ms;
+      const bool was_release = req.kind == Outgoing::Kind::release;
+      pending_.reset();
+      if (!was_release) flush_ = true;
+      break;
+    }
+    default:
+      ++heartbeats_failed_;
+      schedule_retry(now, answer, &pending_->retry_at, &pending_->attempts);
+      log(kind == AnswerKind::rejected ? LogLevel::error : LogLevel::warning,
+          std::string("session ") + session_id_ + ": " + what + " seq " + std::to_string(req.seq) +
+              " failed: " + describe(answer) + "; retrying");
+      break;
+  }
+  advance(now);
+}
+
+void SessionMachine::on_exchange_answer(TimePoint now, const Answer& answer) {
+  AnswerKind kind = classify(answer.http_status, answer.api_error.code);
+  if (kind == AnswerKind::ok && !answer.grant) kind = AnswerKind::offline;
+  switch (kind) {
+    case AnswerKind::ok:
+      adopt_token(answer.grant->token, answer.grant->expires_at, /*force=*/true);
+      backoff_.interval = answer.grant->heartbeat_interval;
+      grace_ = answer.grant->offline_grace;
+      exchange_needed_ = false;
+      exchange_attempts_ = 0;
+      mark_online(now);
+      if (billing_ == Reason::authentication_failed) billing_ = Reason::none;
+      if (pending_) pending_->retry_at = now;  // resend what the old token could not carry
+      log(LogLevel::info, "session " + session_id_ + ": re-attached with a fresh token");
+      publish(Reason::none);
+      break;
+    case AnswerKind::auth_failed:
+    case AnswerKind::revoked:
+      ++heartbeats_failed_;
+      billing_ = Reason::authentication_failed;
+      exchange_retry_at_ = now + backoff_.interval;  // keep trying: a key may be restored
+      log(LogLevel::error, "session " + session_id_ + ": re-attach refused: " + describe(answer));
+      publish(Reason::none);
+      break;
+    default:
+      ++heartbeats_failed_;
+      schedule_retry(now, answer, &exchange_retry_at_, &exchange_attempts_);
+      log(LogLevel::warning, "session " + session_id_ + ": re-attach failed: " + describe(answer) + "; retrying");
+      break;
+  }
+}
+
+void SessionMachine::acknowledge(const Answer& answer) {
+  const Outgoing& req = pending_->request;
+  reported_ms_ += req.active_ms;
+  if (req.kind == Outgoing::Kind::release) release_acked_ = true;
+  if (answer.ack) {
+    credits_charged_ += answer.ack->credits_charged;
+    balance_ = answer.ack->balance;
+    if (!answer.ack->token.empty()) adopt_token(answer.ack->token, answer.ack->expires_at, false);
+  }
+  pending_.reset();
+}
+
+void SessionMachine::mark_online(TimePoint now) {
+  grace_deadline_ = now + grace_;
+  offline_ = false;
+}
+
+void SessionMachine::schedule_retry(TimePoint now, const Answer& answer, TimePoint* retry_at,
+                                    unsigned* attempts) {
+  ++*attempts;
+  milliseconds delay;
+  if (answer.api_error.retry_after) {
+    delay = *answer.api_error.retry_after;  // the server knows best, even above the cap
+  } else {
+    delay = backoff_.delay(*attempts, offline_, random01_ ? random01_() : 0.5);
+  }
+  *retry_at = now + duration_cast<TimePoint>(delay);
+}
+
+void SessionMachine::adopt_token(const std::string& token, std::int64_t expires_at, bool force) {
+  // The JWT's own `exp` is the truth; expires_at from the body is the fallback.
+  const std::int64_t exp = jwt_expiry(token).value_or(expires_at);
+  if (force || exp > token_expires_at_) {
+    token_ = token;
+    token_expires_at_ = exp;
+  }
+}
+
+// ---------------------------------------------------------------------------- outputs
+
+std::vector<StateChange> SessionMachine::take_changes() {
+  std::vector<StateChange> out;
+  out.swap(changes_);
+  return out;
+}
+
+std::vector<LogLine> SessionMachine::take_logs() {
+  std::vector<LogLine> out;
+  out.swap(logs_);
+  return out;
+}
+
+void SessionMachine::log(LogLevel level, std::string message) {
+  logs_.push_back(LogLine{level, std::move(message)});
+}
+
+bool SessionMachine::delivered(std::int64_t target_ms) const {
+  if (pending_ || exchange_needed_) return false;
+  if (stopped_) return release_acked_;
+  return reported_ms_ >= target_ms;
+}
+
+std::int64_t SessionMachine::unacknowledged_ms(std::int64_t total_active_ms) const {
+  const std::int64_t total = stopped_ ? final_ms_ : total_active_ms;
+  return std::max<std::int64_t>(0, total - reported_ms_);
+}
+
+void SessionMachine::fill_stats(TimePoint now, SessionStats& stats) const {
+  stats.reported_ms = reported_ms_;
+  stats.credits_charged = credits_charged_;
+  stats.balance = balance_;
+  stats.heartbeats_ok = heartbeats_ok_;
+  stats.heartbeats_failed = heartbeats_failed_;
+  if (stopped_ || offline_) {
+    stats.grace_remaining_ms = 0;
+  } else {
+    stats.grace_remaining_ms =
+        std::max<std::int64_t>(0, duration_cast<milliseconds>(grace_deadline_ - now).count());
+  }
+}
+
+}  // namespace core
+}  // namespace creditmeter

@@ -1,0 +1,164 @@
+#pragma once
+// The session state machine: the whole billing logic of one session, pure. It gets events
+// (the clock's time, the meter's total, the answers of its requests, user commands) and
+// gives decisions (the next request, state changes, log lines, when to wake it next). No
+// threads, no sockets, no sleeps: unit tests drive hours of it in microseconds.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/backoff.hpp"
+#include "core/protocol.hpp"
+#include "creditmeter/log.hpp"
+#include "creditmeter/state.hpp"
+#include "creditmeter/stats.hpp"
+
+namespace creditmeter {
+namespace core {
+
+using TimePoint = std::chrono::nanoseconds;  // a reading of Clock::now()
+
+// A request the machine wants on the wire. Heartbeats and releases are fixed once built:
+// a retry resends the very same key and body.
+struct Outgoing {
+  enum class Kind { heartbeat, release, token_exchange };
+  Kind kind = Kind::heartbeat;
+  std::uint64_t seq = 0;
+  std::string idempotency_key;  // empty for token exchanges
+  std::string body;
+  std::int64_t active_ms = 0;
+};
+
+// What came back for the request on the wire.
+struct Answer {
+  int http_status = 0;        // 0: no answer (transport failure, timeout, abort)
+  std::string error;          // transport error or unreadable body: for logs
+  ApiError api_error;         // for non-2xx answers
+  std::optional<UsageAck> ack;       // a readable heartbeat/release answer (2xx, 402, 403)
+  std::optional<TokenGrant> grant;   // a readable token-exchange answer (2xx)
+};
+
+struct LogLine {
+  LogLevel level;
+  std::string message;
+};
+
+class SessionMachine {
+ public:
+  SessionMachine(std::string session_id, std::string model, std::string surface,
+                 const TokenGrant& grant, TimePoint now, std::int64_t wall_ms,
+                 std::function<double()> random01);
+
+  // --- inputs -----------------------------------------------------------------------
+  // The request to put on the wire now, if any. `total_active_ms` is the meter's total.
+  std::optional<Outgoing> next_request(TimePoint now, std::int64_t wall_ms,
+                                       std::int64_t total_active_ms);
+  // The answer to the request next_request() returned last.
+  void on_answer(TimePoint now, const Answer& answer);
+  // Applies the passage of time (the grace deadline).
+  void advance(TimePoint now);
+
+  void pause();
+  void resume();
+  void stop(std::int64_t final_active_ms);
+  // Send unreported usage now instead of at the next due time (Client::flush).
+  void request_flush();
+  // Pause for a local billing reason (spend_cap, journal_full) or lift it (Reason::none).
+  void set_local_hold(Reason reason);
+
+  // --- outputs ----------------------------------------------------------------------
+  SessionState state() const;
+  Reason reason() const { return published_reason_; }
+  // When next_request()/advance() has something to do, without any new input.
+  TimePoint next_wakeup() const;
+  std::vector<StateChange> take_changes();
+  std::vector<LogLine> take_logs();
+
+  // Everything up to `target_ms` acknowledged, nothing on the wire or waiting to be resent,
+  // and, once stopped, the release acknowledged.
+  bool delivered(std::int64_t target_ms) const;
+  // Stopped and the release acknowledged: the session has nothing more to send.
+  bool finished() const { return stopped_ && release_acked_ && !pending_; }
+  bool in_flight() const { return on_wire_; }
+  bool stopped() const { return stopped_; }
+
+  const std::string& session_id() const { return session_id_; }
+  const std::string& token() const { return token_; }
+  std::int64_t reported_ms() const { return reported_ms_; }
+  std::int64_t unacknowledged_ms(std::int64_t total_active_ms) const;
+  // Fills the server-side fields of SessionStats (active_ms comes from the meter).
+  void fill_stats(TimePoint now, SessionStats& stats) const;
+  std::chrono::milliseconds interval() const { return backoff_.interval; }
+  std::chrono::milliseconds grace() const { return grace_; }
+
+ private:
+  struct Pending {
+    Outgoing request;
+    TimePoint retry_at{};
+    unsigned attempts = 0;
+  };
+
+  void on_exchange_answer(TimePoint now, const Answer& answer);
+  void acknowledge(const Answer& answer);
+  void schedule_retry(TimePoint now, const Answer& answer, TimePoint* retry_at, unsigned* attempts);
+  void adopt_token(const std::string& token, std::int64_t expires_at, bool force);
+  void mark_online(TimePoint now);
+  void publish(Reason cause);
+  std::string describe(const Answer& answer) const;
+  std::string state_message(SessionState to, Reason reason) const;
+  void log(LogLevel level, std::string message);
+
+  const std::string session_id_;
+  const std::string model_;
+  const std::string surface_;
+  std::function<double()> random01_;
+  BackoffPolicy backoff_;
+  std::chrono::milliseconds grace_;
+
+  std::string token_;
+  std::int64_t token_expires_at_ = 0;
+
+  // Holds, in precedence order (DESIGN.md "States").
+  bool stopped_ = false;
+  bool user_paused_ = false;
+  Reason billing_ = Reason::none;      // from the server: insufficient_credits, authentication_failed
+  Reason local_hold_ = Reason::none;   // from the client: spend_cap, journal_full
+  bool offline_ = false;               // grace expired
+
+  SessionState published_state_ = SessionState::active;
+  Reason published_reason_ = Reason::none;
+  std::vector<StateChange> changes_;
+  std::vector<LogLine> logs_;
+
+  TimePoint next_due_{};
+  TimePoint grace_deadline_{};
+  std::int64_t period_start_wall_ms_ = 0;
+  bool probe_ = false;   // send at once, even with nothing to report (resume())
+  bool flush_ = false;   // send unreported usage at once (flush())
+
+  std::optional<Pending> pending_;  // the one unacknowledged heartbeat or release
+  bool on_wire_ = false;
+  bool exchange_needed_ = false;    // the token was refused: re-exchange, then resend
+  bool exchange_on_wire_ = false;
+  TimePoint exchange_retry_at_{};
+  unsigned exchange_attempts_ = 0;
+
+  std::uint64_t last_seq_ = 0;
+  std::int64_t sent_ms_ = 0;      // put into heartbeats/releases (acknowledged or pending)
+  std::int64_t reported_ms_ = 0;  // acknowledged by the server
+  std::int64_t final_ms_ = 0;
+  bool release_acked_ = false;
+
+  double credits_charged_ = 0;
+  double balance_ = 0;
+  double credits_per_minute_ = 0;
+  std::uint64_t heartbeats_ok_ = 0;
+  std::uint64_t heartbeats_failed_ = 0;
+};
+
+}  // namespace core
+}  // namespace creditmeter

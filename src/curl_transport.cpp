@@ -1,0 +1,259 @@
+#include "curl_transport.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <mutex>
+
+#include "core/protocol.hpp"
+#include "creditmeter/version.h"
+
+namespace creditmeter {
+namespace detail {
+
+void ensure_curl_global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct CurlTransport::Transfer {
+  HttpRequest request;
+  HttpResponse response;
+  Completion done;
+  curl_slist* headers = nullptr;
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+  bool too_large = false;
+  const std::atomic<bool>* abort = nullptr;  // synchronous transfers only
+
+  ~Transfer() { curl_slist_free_all(headers); }
+};
+
+namespace {
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* response = static_cast<std::string*>(user);
+  const std::size_t n = size * count;
+  if (response->size() + n > core::kMaxBodyBytes) return 0;  // aborts: CURLE_WRITE_ERROR
+  response->append(data, n);
+  return n;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* retry_after = static_cast<std::string*>(user);
+  const std::size_t n = size * count;
+  static const char kName[] = "retry-after:";
+  constexpr std::size_t kLen = sizeof kName - 1;
+  if (n > kLen && n < 512) {
+    bool match = true;
+    for (std::size_t i = 0; i < kLen && match; ++i) {
+      match = std::tolower(static_cast<unsigned char>(data[i])) == kName[i];
+    }
+    if (match) retry_after->assign(data + kLen, n - kLen);
+  }
+  return n;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* abort = static_cast<const std::atomic<bool>*>(user);
+  return abort != nullptr && abort->load() ? 1 : 0;  // non-zero aborts the transfer
+}
+
+std::string describe(CURLcode code, const char* detail, bool too_large) {
+  if (too_large) return "server answer larger than 1 MiB";
+  std::string text;
+  switch (code) {
+    case CURLE_PEER_FAILED_VERIFICATION: text = "TLS certificate verification failed"; break;
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH: text = "TLS public key does not match the pinned key"; break;
+    case CURLE_SSL_CACERT_BADFILE: text = "cannot read the CA file (ca_file)"; break;
+    case CURLE_OPERATION_TIMEDOUT: text = "request timed out"; break;
+    case CURLE_ABORTED_BY_CALLBACK: text = "aborted (client shutting down)"; break;
+    default: text = curl_easy_strerror(code); break;
+  }
+  if (detail != nullptr && detail[0] != '\0') text += std::string(" (") + detail + ")";
+  return text;
+}
+
+}  // namespace
+
+CurlTransport::CurlTransport(CurlConfig config) : config_(std::move(config)) {
+  ensure_curl_global_init();
+  multi_ = curl_multi_init();
+}
+
+CurlTransport::~CurlTransport() {
+  for (auto& entry : active_) {
+    curl_multi_remove_handle(multi_, entry.first);
+    curl_easy_cleanup(entry.first);
+  }
+  for (CURL* easy : idle_async_) curl_easy_cleanup(easy);
+  for (CURL* easy : idle_sync_) curl_easy_cleanup(easy);
+  curl_multi_cleanup(multi_);
+}
+
+// One configuration for every transfer, synchronous or not.
+void CurlTransport::configure(CURL* easy, Transfer& t) const {
+  curl_easy_reset(easy);  // keeps the connection cache, clears the previous options
+  curl_easy_setopt(easy, CURLOPT_URL, t.request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(1, t.request.timeout.count())));
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, "creditmeter-cpp/" CREDITMETER_VERSION_STRING);
+  if (!config_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, config_.ca_file.c_str());
+  if (!config_.pinned_public_key.empty()) {
+    curl_easy_setopt(easy, CURLOPT_PINNEDPUBLICKEY, config_.pinned_public_key.c_str());
+  }
+  if (!config_.proxy.empty()) curl_easy_setopt(easy, CURLOPT_PROXY, config_.proxy.c_str());
+
+  t.headers = curl_slist_append(t.headers, "Accept: application/json");
+  t.headers = curl_slist_append(t.headers, "Expect:");  // no 100-continue round trip
+  if (t.request.method == "POST") {
+    t.headers = curl_slist_append(t.headers, "Content-Type: application/json");
+    curl_easy_setopt(easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t.request.body.c_str());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, static_cast<long>(t.request.body.size()));
+  } else {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  }
+  for (const auto& h : t.request.headers) t.headers = curl_slist_append(t.headers, h.c_str());
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t.headers);
+
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t.response.body);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t.response.retry_after);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t.error_buffer);
+  if (t.abort != nullptr) {
+    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, t.abort);
+  }
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, &t);
+}
+
+void CurlTransport::finish(Transfer& t, CURLcode code) {
+  t.too_large = t.response.body.size() >= core::kMaxBodyBytes && code == CURLE_WRITE_ERROR;
+  if (code != CURLE_OK) {
+    t.response.status = 0;
+    t.response.body.clear();
+    t.response.error = describe(code, t.error_buffer, t.too_large);
+    t.response.aborted = code == CURLE_ABORTED_BY_CALLBACK;
+  }
+}
+
+CURL* CurlTransport::take_sync_handle() {
+  std::lock_guard<std::mutex> lock(sync_mutex_);
+  if (idle_sync_.empty()) return curl_easy_init();
+  CURL* easy = idle_sync_.back();
+  idle_sync_.pop_back();
+  return easy;
+}
+
+void CurlTransport::return_sync_handle(CURL* easy) {
+  std::lock_guard<std::mutex> lock(sync_mutex_);
+  idle_sync_.push_back(easy);  // kept: its connection stays alive for the next call
+}
+
+HttpResponse CurlTransport::perform(const HttpRequest& request) {
+  CURL* easy = take_sync_handle();
+  if (easy == nullptr) {
+    HttpResponse r;
+    r.error = "out of memory (curl_easy_init)";
+    return r;
+  }
+  Transfer t;
+  t.request = request;
+  t.abort = &abort_sync_;
+  configure(easy, t);
+  const CURLcode code = curl_easy_perform(easy);
+  long status = 0;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  t.response.status = static_cast<int>(status);
+  finish(t, code);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
+  return_sync_handle(easy);
+  return std::move(t.response);
+}
+
+void CurlTransport::submit(HttpRequest request, Completion done) {
+  CURL* easy = nullptr;
+  if (!idle_async_.empty()) {
+    easy = idle_async_.back();
+    idle_async_.pop_back();
+  } else {
+    easy = curl_easy_init();
+  }
+  auto t = std::make_unique<Transfer>();
+  t->request = std::move(request);
+  t->done = std::move(done);
+  if (easy == nullptr) {
+    t->response.error = "out of memory (curl_easy_init)";
+    t->done(std::move(t->response));
+    return;
+  }
+  configure(easy, *t);
+  const CURLMcode rc = curl_multi_add_handle(multi_, easy);
+  if (rc != CURLM_OK) {
+    t->response.error = std::string("cannot start the request: ") + curl_multi_strerror(rc);
+    idle_async_.push_back(easy);
+    t->done(std::move(t->response));
+    return;
+  }
+  active_.emplace(easy, std::move(t));
+  active_count_.store(active_.size());
+}
+
+void CurlTransport::poll(std::chrono::milliseconds max_wait) {
+  int running = 0;
+  curl_multi_perform(multi_, &running);
+  const long wait = static_cast<long>(std::clamp<long long>(max_wait.count(), 0, 1000));
+  if (wait > 0) {
+    curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait), nullptr);
+    curl_multi_perform(multi_, &running);
+  }
+
+  // Collect first, complete after: a completion may submit new transfers.
+  std::vector<std::unique_ptr<Transfer>> finished;
+  int queued = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL* easy = msg->easy_handle;
+    const CURLcode code = msg->data.result;
+    auto it = active_.find(easy);
+    if (it == active_.end()) continue;
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    it->second->response.status = static_cast<int>(status);
+    finish(*it->second, code);
+    curl_multi_remove_handle(multi_, easy);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
+    idle_async_.push_back(easy);
+    finished.push_back(std::move(it->second));
+    active_.erase(it);
+  }
+  active_count_.store(active_.size());
+  for (auto& t : finished) t->done(std::move(t->response));
+}
+
+void CurlTransport::wakeup() { curl_multi_wakeup(multi_); }
+
+void CurlTransport::abort_all() {
+  abort_sync_.store(true);
+  std::vector<std::unique_ptr<Transfer>> aborted;
+  for (auto& entry : active_) {
+    curl_multi_remove_handle(multi_, entry.first);  // closes the transfer at once
+    curl_easy_cleanup(entry.first);  // its half-used connection must not be reused
+    entry.second->response = HttpResponse{};
+    entry.second->response.error = "aborted (client shutting down)";
+    entry.second->response.aborted = true;
+    aborted.push_back(std::move(entry.second));
+  }
+  active_.clear();
+  active_count_.store(0);
+  for (auto& t : aborted) t->done(std::move(t->response));
+}
+
+}  // namespace detail
+}  // namespace creditmeter

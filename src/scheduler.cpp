@@ -1,0 +1,231 @@
+#include "scheduler.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "client_core.hpp"
+#include "core/backoff.hpp"
+#include "logger.hpp"
+#include "session_impl.hpp"
+
+namespace creditmeter {
+namespace detail {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+namespace {
+// No wait lasts longer than this without re-checking deadlines (DESIGN.md "Clock").
+constexpr milliseconds kMaxWait{1000};
+}  // namespace
+
+Scheduler::Scheduler(ClientCore& core) : core_(core) {}
+
+Scheduler::~Scheduler() {
+  if (!thread_.joinable()) return;
+  if (on_scheduler_thread()) thread_.detach();  // the last owner let go inside a callback
+  else thread_.join();
+}
+
+bool Scheduler::started() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return running_;
+}
+
+std::vector<std::shared_ptr<SessionImpl>> Scheduler::sessions() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::shared_ptr<SessionImpl>> out;
+  out.reserve(sessions_.size());
+  for (const auto& entry : sessions_) out.push_back(entry.second);
+  return out;
+}
+
+std::int64_t Scheduler::wall_ms() const {
+  // Wall-clock time, only for the timestamps that go on the wire.
+  return duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void Scheduler::add(std::shared_ptr<SessionImpl> session, std::shared_ptr<void> keep_alive) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sessions_.emplace(session.get(), session);
+    pokes_.push_back(std::move(session));
+    if (!running_ && !quit_) {
+      running_ = true;
+      thread_ = std::thread([this, keep_alive] { run(); });
+      thread_id_ = thread_.get_id();
+    }
+  }
+  core_.transport().wakeup();
+}
+
+void Scheduler::poke(std::shared_ptr<SessionImpl> session) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!running_) return;  // shut down: the session keeps its local state only
+    pokes_.push_back(std::move(session));
+  }
+  core_.transport().wakeup();
+}
+
+// ----------------------------------------------------------------------------- the loop
+
+void Scheduler::run() {
+  Clock& clock = core_.clock();
+  Transport& transport = core_.transport();
+  const std::uint64_t listener = clock.add_jump_listener([&transport] { transport.wakeup(); });
+
+  for (;;) {
+    std::vector<std::shared_ptr<SessionImpl>> pokes;
+    bool quitting;
+    core::TimePoint deadline;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      pokes.swap(pokes_);
+      quitting = quit_;
+      deadline = quit_deadline_;
+    }
+    for (const auto& s : pokes) step(s);
+    core::TimePoint now = clock.now();
+    while (!timers_.empty() && timers_.top().when <= now) {
+      Timer t = timers_.top();
+      timers_.pop();
+      if (t.generation != t.session->timer_generation) continue;  // superseded
+      t.session->timer_at = core::TimePoint::max();  // this entry is gone from the heap
+      step(t.session);
+    }
+
+    bool idle_quit = false;
+    if (quitting) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      idle_quit = sessions_.empty();
+    }
+    progress_.notify_all();
+    now = clock.now();
+    if (quitting && (idle_quit || now >= deadline)) break;
+
+    milliseconds wait = kMaxWait;
+    if (!timers_.empty()) {
+      wait = std::min(wait, duration_cast<milliseconds>(timers_.top().when - now) + milliseconds(1));
+    }
+    if (quitting) wait = std::min(wait, duration_cast<milliseconds>(deadline - now) + milliseconds(1));
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!pokes_.empty()) wait = milliseconds(0);
+    }
+    transport.poll(std::max(wait, milliseconds(0)));
+  }
+
+  finish_loop();
+  clock.remove_jump_listener(listener);
+  progress_.notify_all();
+}
+
+void Scheduler::finish_loop() {
+  // Past the shutdown deadline: abort what is on the wire (the machines keep the usage as
+  // unacknowledged), then say what stays undelivered.
+  core_.transport().abort_all();
+  std::vector<std::shared_ptr<SessionImpl>> left;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& entry : sessions_) left.push_back(entry.second);
+    sessions_.clear();
+    pokes_.clear();
+    running_ = false;
+  }
+  for (const auto& s : left) {
+    s->dispatch_changes(core_.logger());
+    const std::int64_t ms = s->unacknowledged_ms();
+    core_.logger().warning("session " + s->id() + ": " + std::to_string(ms) +
+                           " ms of usage not acknowledged by the server at shutdown");
+  }
+  while (!timers_.empty()) timers_.pop();
+}
+
+void Scheduler::step(const std::shared_ptr<SessionImpl>& session) {
+  const core::TimePoint now = core_.clock().now();
+  SessionImpl::Step s = session->step(now, wall_ms());
+  for (const auto& line : s.logs) core_.logger().log(line.level, line.message);
+  if (s.finished) {
+    session->dispatch_changes(core_.logger());
+    std::lock_guard<std::mutex> lock(mutex_);
+    sessions_.erase(session.get());
+    ++session->timer_generation;
+    return;
+  }
+  // Schedule before sending: a synchronous answer (token provider) steps the session again
+  // and its newer timer must win.
+  if (s.next_wakeup != session->timer_at) {
+    ++session->timer_generation;
+    session->timer_at = s.next_wakeup;
+    if (s.next_wakeup != core::TimePoint::max()) {
+      timers_.push(Timer{s.next_wakeup, session->timer_generation, session});
+    }
+  }
+  if (s.request) send(session, *s.request, s.token, s.interval);
+  session->dispatch_changes(core_.logger());
+}
+
+void Scheduler::send(const std::shared_ptr<SessionImpl>& session, const core::Outgoing& request,
+                     const std::string& token, milliseconds interval) {
+  const core::Outgoing::Kind kind = request.kind;
+  if (kind == core::Outgoing::Kind::token_exchange && core_.has_token_provider()) {
+    // Secretless re-attach: the app's backend mints the token (blocks this thread).
+    on_response(session, kind, core_.provide_token(session->id()));
+    return;
+  }
+  HttpRequest http = core_.build_request(request, token, interval);
+  core_.transport().submit(std::move(http), [this, session, kind](HttpResponse response) {
+    on_response(session, kind, std::move(response));
+  });
+}
+
+void Scheduler::on_response(const std::shared_ptr<SessionImpl>& session, core::Outgoing::Kind kind,
+                            HttpResponse response) {
+  core::Answer answer = core_.read_answer(kind, response, wall_ms() / 1000);
+  for (const auto& line : session->on_answer(core_.clock().now(), answer)) {
+    core_.logger().log(line.level, line.message);
+  }
+  if (!response.aborted) step(session);
+}
+
+// ---------------------------------------------------------------------------- flush
+
+bool Scheduler::flush(milliseconds timeout) {
+  if (on_scheduler_thread()) return false;  // would wait on itself
+  Clock& clock = core_.clock();
+  const core::TimePoint deadline = clock.now() + timeout;
+  std::vector<std::pair<std::shared_ptr<SessionImpl>, std::int64_t>> targets;
+  for (auto& s : sessions()) {
+    const std::int64_t target = s->flush_target();
+    targets.emplace_back(s, target);
+    poke(s);
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    lock.unlock();
+    const bool done = std::all_of(targets.begin(), targets.end(),
+                                  [](const auto& t) { return t.first->delivered(t.second); });
+    lock.lock();
+    if (done) return true;
+    const core::TimePoint now = clock.now();
+    if (now >= deadline || !running_) return false;
+    progress_.wait_for(lock, std::min(kMaxWait, duration_cast<milliseconds>(deadline - now) + milliseconds(1)));
+  }
+}
+
+void Scheduler::shutdown(milliseconds timeout) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (quit_) return;
+    quit_ = true;
+    quit_deadline_ = core_.clock().now() + timeout;
+    if (!running_) return;
+  }
+  core_.transport().wakeup();
+  if (on_scheduler_thread()) return;  // called from a callback: the loop ends on its own
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace detail
+}  // namespace creditmeter

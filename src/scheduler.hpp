@@ -1,0 +1,75 @@
+#pragma once
+// The one thread of a Client: a timer queue on the injectable Clock, the transport's event
+// loop, and the dispatcher of every callback. It drives each session's machine with events
+// and puts the machines' requests on the wire. Started lazily by the first metered session.
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/session_machine.hpp"
+#include "transport.hpp"
+
+namespace creditmeter {
+namespace detail {
+
+class ClientCore;
+class SessionImpl;
+
+class Scheduler {
+ public:
+  explicit Scheduler(ClientCore& core);
+  ~Scheduler();  // joins, or detaches when destroyed on its own thread
+
+  // Any thread. add() starts the thread on first use; `keep_alive` rides with the thread.
+  void add(std::shared_ptr<SessionImpl> session, std::shared_ptr<void> keep_alive);
+  void poke(std::shared_ptr<SessionImpl> session);
+  // See Client::flush().
+  bool flush(std::chrono::milliseconds timeout);
+  // Drains for at most `timeout`, then aborts what is in flight and ends the thread; joins
+  // unless called on the scheduler thread itself (then the thread ends on its own).
+  void shutdown(std::chrono::milliseconds timeout);
+
+  bool on_scheduler_thread() const { return std::this_thread::get_id() == thread_id_; }
+  bool started() const;
+  std::vector<std::shared_ptr<SessionImpl>> sessions() const;
+
+ private:
+  struct Timer {
+    core::TimePoint when;
+    std::uint64_t generation;
+    std::shared_ptr<SessionImpl> session;
+    bool operator>(const Timer& other) const { return when > other.when; }
+  };
+
+  void run();
+  void step(const std::shared_ptr<SessionImpl>& session);
+  void send(const std::shared_ptr<SessionImpl>& session, const core::Outgoing& request,
+            const std::string& token, std::chrono::milliseconds interval);
+  void on_response(const std::shared_ptr<SessionImpl>& session, core::Outgoing::Kind kind,
+                   HttpResponse response);
+  void finish_loop();
+  std::int64_t wall_ms() const;
+
+  ClientCore& core_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable progress_;  // notified after every loop turn: flush() waits on it
+  std::unordered_map<const SessionImpl*, std::shared_ptr<SessionImpl>> sessions_;
+  std::vector<std::shared_ptr<SessionImpl>> pokes_;
+  bool quit_ = false;
+  core::TimePoint quit_deadline_{};
+  bool running_ = false;
+  std::thread thread_;
+  std::thread::id thread_id_;
+
+  // Scheduler thread only.
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
+};
+
+}  // namespace detail
+}  // namespace creditmeter

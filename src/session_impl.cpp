@@ -1,0 +1,207 @@
+#include "session_impl.hpp"
+
+#include "client_core.hpp"
+#include "logger.hpp"
+
+namespace creditmeter {
+namespace detail {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+
+SessionImpl::SessionImpl(std::shared_ptr<ClientCore> core, std::string id,
+                         std::optional<core::SessionMachine> machine, StateChangeCallback callback,
+                         milliseconds idle_after)
+    : core_(std::move(core)), id_(std::move(id)), machine_(std::move(machine)),
+      callback_(std::move(callback)) {
+  meter.clock = &core_->clock();
+  meter.idle_after_ns = duration_cast<nanoseconds>(idle_after).count();
+  meter.billed = machine_.has_value();
+  meter.gate.store(1u | (1u << 1), std::memory_order_release);  // active, generation 1
+}
+
+std::int64_t SessionImpl::total_ms_locked() const {
+  if (final_ms_ >= 0) return final_ms_;
+  if (!machine_) return 0;
+  return meter.active_ns.load(std::memory_order_acquire) / 1000000;
+}
+
+void SessionImpl::after_change_locked() {
+  SessionState now_state;
+  if (machine_) {
+    now_state = machine_->state();
+    for (auto& change : machine_->take_changes()) queued_changes_.push_back(std::move(change));
+  } else {
+    now_state = local_stopped_ ? SessionState::stopped
+                               : (local_paused_ ? SessionState::paused_by_user : SessionState::active);
+    if (now_state != published_) {
+      queued_changes_.push_back(StateChange{published_, now_state,
+                                            local_stopped_ ? Reason::stopped : Reason::user,
+                                            local_stopped_ ? "stopped"
+                                                           : (local_paused_ ? "paused by the application" : "resumed")});
+    }
+  }
+  // The gate: bit 0 = may render; a new generation each time the session becomes active,
+  // so the first frame after a pause never bills the gap.
+  const std::uint64_t gate = meter.gate.load(std::memory_order_relaxed);
+  const bool active = now_state == SessionState::active;
+  if (active && (gate & 1u) == 0) {
+    meter.gate.store((((gate >> 1) + 1) << 1) | 1u, std::memory_order_release);
+  } else if (!active && (gate & 1u) != 0) {
+    meter.gate.store(gate & ~std::uint64_t{1}, std::memory_order_release);
+  }
+  published_ = now_state;
+}
+
+void SessionImpl::notify() {
+  if (machine_) {
+    core_->scheduler().poke(shared_from_this());
+  } else {
+    dispatch_changes(core_->logger());  // audio-only: no scheduler thread exists
+  }
+}
+
+void SessionImpl::pause() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (machine_) machine_->pause();
+    else if (!local_stopped_) local_paused_ = true;
+    after_change_locked();
+  }
+  notify();
+}
+
+void SessionImpl::resume() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (machine_) machine_->resume();
+    else local_paused_ = false;
+    after_change_locked();
+  }
+  notify();
+}
+
+void SessionImpl::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (final_ms_ >= 0) return;
+    final_ms_ = machine_ ? meter.active_ns.load(std::memory_order_acquire) / 1000000 : 0;
+    if (machine_) machine_->stop(final_ms_);
+    local_stopped_ = true;
+    after_change_locked();
+  }
+  notify();
+}
+
+SessionState SessionImpl::state() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return published_;
+}
+
+Reason SessionImpl::reason() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (machine_) return machine_->reason();
+  return local_stopped_ ? Reason::stopped : (local_paused_ ? Reason::user : Reason::none);
+}
+
+SessionStats SessionImpl::stats() const {
+  SessionStats s;
+  std::lock_guard<std::mutex> lock(mutex_);
+  s.active_ms = total_ms_locked();
+  if (machine_) machine_->fill_stats(core_->clock().now(), s);
+  return s;
+}
+
+std::int64_t SessionImpl::flush_target() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (machine_) machine_->request_flush();
+  return total_ms_locked();
+}
+
+bool SessionImpl::delivered(std::int64_t target_ms) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !machine_ || machine_->delivered(target_ms);
+}
+
+std::int64_t SessionImpl::unacknowledged_ms() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return machine_ ? machine_->unacknowledged_ms(total_ms_locked()) : 0;
+}
+
+SessionImpl::Step SessionImpl::step(core::TimePoint now, std::int64_t wall_ms) {
+  Step out;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!machine_) {
+    out.finished = true;
+    return out;
+  }
+  out.request = machine_->next_request(now, wall_ms, total_ms_locked());
+  if (out.request) out.token = machine_->token();
+  out.interval = machine_->interval();
+  out.next_wakeup = machine_->next_wakeup();
+  out.finished = machine_->finished();
+  out.logs = machine_->take_logs();
+  after_change_locked();
+  return out;
+}
+
+std::vector<core::LogLine> SessionImpl::on_answer(core::TimePoint now, const core::Answer& answer) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  machine_->on_answer(now, answer);
+  after_change_locked();
+  return machine_->take_logs();
+}
+
+void SessionImpl::set_callback(StateChangeCallback callback) {
+  std::lock_guard<std::mutex> lock(callback_mutex_);
+  callback_ = std::move(callback);
+}
+
+void SessionImpl::detach_callbacks() {
+  std::unique_lock<std::mutex> lock(callback_mutex_);
+  detached_ = true;
+  // Called from inside this session's own callback: it is the one running; nothing after.
+  if (dispatching_thread_ == std::this_thread::get_id()) return;
+  // A callback of this session runs on the scheduler thread: wait for it to return, in
+  // slices, saying why we wait if it takes long (a callback blocked on the caller).
+  while (running_callbacks_ > 0) {
+    if (!callback_idle_.wait_for(lock, std::chrono::seconds(1), [this] { return running_callbacks_ == 0; })) {
+      core_->logger().warning("session " + id_ + ": ~Session waits for its state-change callback to return");
+    }
+  }
+}
+
+void SessionImpl::dispatch_changes(const Logger& logger) {
+  std::vector<StateChange> changes;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    changes.swap(queued_changes_);
+  }
+  for (const auto& change : changes) {
+    StateChangeCallback callback;
+    {
+      std::lock_guard<std::mutex> lock(callback_mutex_);
+      if (detached_ || !callback_) continue;
+      callback = callback_;  // a copy: the user may replace it from inside the call
+      ++running_callbacks_;
+      dispatching_thread_ = std::this_thread::get_id();
+    }
+    try {
+      callback(change);
+    } catch (const std::exception& e) {
+      logger.error("session " + id_ + ": state-change callback threw: " + e.what());
+    } catch (...) {
+      logger.error("session " + id_ + ": state-change callback threw a non-standard exception");
+    }
+    {
+      std::lock_guard<std::mutex> lock(callback_mutex_);
+      --running_callbacks_;
+      dispatching_thread_ = std::thread::id();
+    }
+    callback_idle_.notify_all();
+  }
+}
+
+}  // namespace detail
+}  // namespace creditmeter

@@ -1,0 +1,94 @@
+#pragma once
+// The shared state of one session: its meter (renderer thread), its state machine (under
+// `mutex_`), and the queue of transitions its callback has yet to see. Owned jointly by the
+// user's Session handle and, while it has something to send, by the scheduler.
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/session_machine.hpp"
+#include "creditmeter/detail/frame_meter.hpp"
+#include "creditmeter/state.hpp"
+#include "creditmeter/stats.hpp"
+
+namespace creditmeter {
+namespace detail {
+
+class ClientCore;
+class Logger;
+
+class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
+ public:
+  // A metered session (machine given) or an audio-only one (no machine: never billed).
+  SessionImpl(std::shared_ptr<ClientCore> core, std::string id,
+              std::optional<core::SessionMachine> machine, StateChangeCallback callback,
+              std::chrono::milliseconds idle_after);
+
+  const std::string& id() const { return id_; }
+  FrameMeter meter;
+
+  // --- any thread -------------------------------------------------------------------
+  void pause();
+  void resume();
+  void stop();
+  SessionState state() const;
+  Reason reason() const;
+  SessionStats stats() const;
+  void set_callback(StateChangeCallback callback);
+  // ~Session: no callback runs after this returns (waits for one running on another thread).
+  void detach_callbacks();
+  // For flush(): the meter's total now, and a request to send it at once.
+  std::int64_t flush_target();
+  bool delivered(std::int64_t target_ms) const;
+  bool metered() const { return machine_.has_value(); }
+
+  // --- scheduler thread -------------------------------------------------------------
+  struct Step {
+    std::optional<core::Outgoing> request;
+    std::string token;  // to authorize `request`
+    std::chrono::milliseconds interval{60000};
+    core::TimePoint next_wakeup{};
+    bool finished = false;
+    std::vector<core::LogLine> logs;
+  };
+  Step step(core::TimePoint now, std::int64_t wall_ms);
+  std::vector<core::LogLine> on_answer(core::TimePoint now, const core::Answer& answer);
+  // Runs the queued transitions through the callback, outside every SDK lock.
+  void dispatch_changes(const Logger& logger);
+  std::int64_t unacknowledged_ms() const;
+  std::uint64_t timer_generation = 0;  // stale timer entries are skipped
+  core::TimePoint timer_at = core::TimePoint::max();
+
+ private:
+  std::int64_t total_ms_locked() const;
+  void after_change_locked();  // publishes the gate and queues the transitions
+  void notify();               // wakes the scheduler (or runs callbacks, audio-only)
+
+  const std::shared_ptr<ClientCore> core_;
+  const std::string id_;
+
+  mutable std::mutex mutex_;
+  std::optional<core::SessionMachine> machine_;
+  // Audio-only sessions have no machine: their holds live here.
+  bool local_paused_ = false;
+  bool local_stopped_ = false;
+  std::int64_t final_ms_ = -1;  // frozen at stop(): stats() then match the release exactly
+  std::vector<StateChange> queued_changes_;
+  SessionState published_ = SessionState::active;
+
+  // The callback and its gate: ~Session must not return while the callback runs.
+  mutable std::mutex callback_mutex_;
+  std::condition_variable callback_idle_;
+  StateChangeCallback callback_;
+  bool detached_ = false;
+  int running_callbacks_ = 0;
+  std::thread::id dispatching_thread_;
+};
+
+}  // namespace detail
+}  // namespace creditmeter

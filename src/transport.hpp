@@ -1,0 +1,51 @@
+#pragma once
+// The I/O layer under the scheduler: an interface, so the real one (libcurl) and a scripted
+// fake (unit tests) are interchangeable.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace creditmeter {
+namespace detail {
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"; may carry secrets: never log them
+  std::string body;
+  std::chrono::milliseconds timeout{15000};
+};
+
+struct HttpResponse {
+  int status = 0;           // 0: no HTTP answer (see error)
+  std::string body;
+  std::string retry_after;  // the Retry-After header, if any
+  std::string error;        // why there is no usable answer (transport, TLS, size cap)
+  bool aborted = false;     // cancelled by abort_all() (shutdown)
+};
+
+using Completion = std::function<void(HttpResponse)>;
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Synchronous request from any thread (token exchange at start, credit summary).
+  virtual HttpResponse perform(const HttpRequest& request) = 0;
+  // Asynchronous request, scheduler thread only: `done` runs later inside poll().
+  virtual void submit(HttpRequest request, Completion done) = 0;
+  // Scheduler thread: drives transfers, waits up to `max_wait` for I/O or wakeup(), then
+  // runs the completions of finished transfers.
+  virtual void poll(std::chrono::milliseconds max_wait) = 0;
+  // Any thread: makes a waiting poll() return at once.
+  virtual void wakeup() = 0;
+  // Scheduler thread: ends every transfer in flight; their completions run (aborted) now.
+  // Also interrupts synchronous requests of other threads.
+  virtual void abort_all() = 0;
+  virtual std::size_t in_flight() const = 0;
+};
+
+}  // namespace detail
+}  // namespace creditmeter

@@ -1,0 +1,126 @@
+#pragma once
+// A Client wired to a FakeTransport and a ManualClock: the shell's threads run for real,
+// but time and the network are the test's.
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+
+#include "client_core.hpp"
+#include "creditmeter/creditmeter.hpp"
+#include "fake_transport.hpp"
+
+namespace creditmeter {
+namespace testing {
+
+inline std::string base64url(const std::string& in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(&out[0]),
+                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  out.resize(static_cast<std::size_t>(n));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) c = c == '+' ? '-' : (c == '/' ? '_' : c);
+  return out;
+}
+
+// An unsigned JWT: the client never verifies signatures, it only reads `exp`.
+inline std::string make_jwt(std::int64_t exp, const std::string& sid = "s") {
+  return base64url(R"({"alg":"HS256","typ":"JWT"})") + "." +
+         base64url(nlohmann::json{{"sub", "acct"}, {"sid", sid}, {"exp", exp}}.dump()) + ".c2ln";
+}
+
+inline detail::HttpResponse json_response(int status, const nlohmann::json& data) {
+  detail::HttpResponse r;
+  r.status = status;
+  r.body = nlohmann::json{{"data", data}, {"status", "success"}, {"status_code", status}}.dump();
+  return r;
+}
+
+inline detail::HttpResponse error_response(int status, const std::string& code, nlohmann::json extra = {}) {
+  nlohmann::json error = {{"code", code}, {"message", "scripted " + code}, {"httpStatus", status}};
+  if (extra.is_object()) error.update(extra);
+  detail::HttpResponse r;
+  r.status = status;
+  r.body = nlohmann::json{{"error", error}, {"status", "error"}, {"status_code", status}}.dump();
+  return r;
+}
+
+inline detail::HttpResponse ack_response(double balance, std::int64_t exp = 2000000000) {
+  return json_response(200, {{"balance", balance}, {"credits_charged", 0.5}, {"token", make_jwt(exp)}, {"expires_at", exp}});
+}
+
+// Records state changes from the scheduler thread; the test thread waits and asserts.
+class ChangeRecorder {
+ public:
+  StateChangeCallback callback() {
+    return [this](const StateChange& c) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      changes_.push_back(c);
+      cv_.notify_all();
+    };
+  }
+  bool wait_for(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return cv_.wait_for(lock, timeout, [&] { return changes_.size() >= n; });
+  }
+  std::vector<StateChange> changes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return changes_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<StateChange> changes_;
+};
+
+struct Harness {
+  static constexpr const char* kSecret = "sk_test_unit_secret_123";
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+  std::shared_ptr<FakeTransport> transport = std::make_shared<FakeTransport>();
+  std::shared_ptr<std::vector<std::string>> logs = std::make_shared<std::vector<std::string>>();
+  std::shared_ptr<std::mutex> logs_mutex = std::make_shared<std::mutex>();
+  std::unique_ptr<Client> client;
+
+  explicit Harness(double interval_s = 60, double grace_s = 300) {
+    transport->set_sync_handler([interval_s, grace_s](const detail::HttpRequest& req) {
+      const auto body = nlohmann::json::parse(req.body);
+      return json_response(200, {{"token", make_jwt(1900000000)},
+                                 {"transaction_id", "tx"},
+                                 {"session_id", body.at("session_id")},
+                                 {"expires_at", 1900000000},
+                                 {"heartbeat_interval_s", interval_s},
+                                 {"offline_grace_s", grace_s},
+                                 {"credits_per_minute", 2},
+                                 {"balance", 100}});
+    });
+    ClientOptions o;
+    o.base_url = "http://127.0.0.1:9";
+    o.api_secret = kSecret;
+    o.clock = clock;
+    o.random = [] { return 0.5; };
+    o.shutdown_timeout = std::chrono::milliseconds(0);
+    o.log_level = LogLevel::debug;
+    auto sink_logs = logs;
+    auto sink_mutex = logs_mutex;
+    o.log = [sink_logs, sink_mutex](LogLevel, const std::string& m) {
+      std::lock_guard<std::mutex> lock(*sink_mutex);
+      sink_logs->push_back(m);
+    };
+    client = detail::Access::make_client(detail::ClientCore::create(std::move(o), transport));
+  }
+
+  std::vector<std::string> log_lines() const {
+    std::lock_guard<std::mutex> lock(*logs_mutex);
+    return *logs;
+  }
+  bool scheduler_started() { return detail::Access::core(*client)->scheduler().started(); }
+};
+
+}  // namespace testing
+}  // namespace creditmeter

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The demo of the README: installs what is missing, builds the emulator and the demo program,
+# starts creditmeter-emulator on a free loopback port and runs the timeline demo against it
+# (an avatar session metered, paused and resumed live; the emulator is stopped on exit).
+#
+#   scripts/demo.sh [demo args...]      # extra arguments go to the demo program
+#
+# Environment: BUILD_DIR (default build/), BUILD_TYPE (default RelWithDebInfo),
+# CREDITMETER_SKIP_DEPS=1 skips scripts/install-deps.sh, DEMO_TIMEOUT (seconds, default 120).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+export BUILD_DIR="$(cm_abs_build_dir "${BUILD_DIR:-build}")"
+DEMO_TIMEOUT="${DEMO_TIMEOUT:-120}"
+EMULATOR="$BUILD_DIR/tools/emulator/creditmeter-emulator"
+DEMO="$BUILD_DIR/examples/timeline_demo"
+
+# The demo talks to 127.0.0.1 only: never through a proxy.
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+export no_proxy="$NO_PROXY"
+
+start="$(cm_now)"
+if [[ "${CREDITMETER_SKIP_DEPS:-0}" != 1 ]]; then
+  "$CM_ROOT/scripts/install-deps.sh"
+fi
+# Only what the demo needs, quietly (progress lines only; errors are shown on failure).
+BUILD_QUIET=1 BUILD_TARGETS="creditmeter-emulator timeline_demo" "$CM_ROOT/scripts/build.sh"
+
+[[ -x "$EMULATOR" ]] || cm_die demo "$EMULATOR was not built"
+if [[ ! -x "$DEMO" ]]; then
+  cm_die demo "demo program not built yet: $DEMO does not exist (examples/timeline_demo is still to come)"
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/creditmeter-demo.XXXXXX")"
+emulator_pid=""
+cleanup() {
+  if [[ -n "$emulator_pid" ]] && kill -0 "$emulator_pid" 2>/dev/null; then
+    kill "$emulator_pid" 2>/dev/null || true
+    wait "$emulator_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# The demo's journal lives and dies with this run.
+export XDG_STATE_HOME="$work/state"
+
+port_file="$work/port"
+"$EMULATOR" --host 127.0.0.1 --port 0 --port-file "$port_file" >"$work/emulator.log" 2>&1 &
+emulator_pid=$!
+
+# Wait for the port file (the emulator writes it atomically once it listens).
+deadline=$((SECONDS + 15))
+port=""
+while [[ -z "$port" ]]; do
+  if ! kill -0 "$emulator_pid" 2>/dev/null; then
+    cat "$work/emulator.log" >&2
+    cm_die demo "the emulator exited before it listened"
+  fi
+  if [[ -s "$port_file" ]]; then
+    port="$(tr -d '[:space:]' <"$port_file")"
+    [[ "$port" =~ ^[0-9]+$ ]] || port=""
+  fi
+  if [[ -z "$port" ]]; then
+    ((SECONDS < deadline)) || cm_die demo "the emulator wrote no port file within 15 s"
+    sleep 0.05
+  fi
+done
+base_url="http://127.0.0.1:$port"
+cm_log demo "emulator listening on $base_url (ready $(cm_elapsed "$start") after start)"
+
+cm_log demo "running $(basename "$DEMO") --base-url $base_url $*"
+set +e
+timeout --foreground -k 5 "$DEMO_TIMEOUT" "$DEMO" --base-url "$base_url" "$@"
+rc=$?
+set -e
+if [[ $rc -eq 124 ]]; then
+  cm_die demo "the demo did not finish within ${DEMO_TIMEOUT}s"
+elif [[ $rc -ne 0 ]]; then
+  echo "--- emulator log (tail) ---" >&2
+  tail -n 20 "$work/emulator.log" >&2
+  cm_die demo "the demo failed (exit $rc)"
+fi
+cm_log demo "done ($(cm_elapsed "$start") in all)"

@@ -1,6 +1,7 @@
 #include "core/protocol.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -30,15 +31,20 @@ json parse_body(const std::string& body) {
   return doc;
 }
 
-// The tolerant reader: a field may sit in `data` or at the top level.
+// The tolerant reader: a field may sit in `data`, at the top level, or (for the balance
+// and charge that come with a 402/403 answer) in the `error` object.
 const json* find_field(const json& doc, const char* name) {
-  auto data = doc.find("data");
-  if (data != doc.end() && data->is_object()) {
-    auto it = data->find(name);
-    if (it != data->end() && !it->is_null()) return &*it;
+  for (const char* envelope : {"data", "error"}) {
+    auto inner = doc.find(envelope);
+    if (inner != doc.end() && inner->is_object()) {
+      auto it = inner->find(name);
+      if (it != inner->end() && !it->is_null()) return &*it;
+    }
+    if (std::strcmp(envelope, "data") == 0) {
+      auto it = doc.find(name);
+      if (it != doc.end() && !it->is_null()) return &*it;
+    }
   }
-  auto it = doc.find(name);
-  if (it != doc.end() && !it->is_null()) return &*it;
   return nullptr;
 }
 

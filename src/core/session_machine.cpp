@@ -92,7 +92,7 @@ std::string SessionMachine::state_message(SessionState to, Reason reason) const 
       switch (reason) {
         case Reason::insufficient_credits:
           return "out of credits (balance " + format_credits(balance_) +
-                 "): top up credits; the session resumes on the next heartbeat";
+                 " credits): top up credits; the session resumes on the next heartbeat after it";
         case Reason::authentication_failed:
           return "the server refused the API key (revoked or invalid): check your API secret";
         case Reason::spend_cap: return "the spending cap is reached: raise it to resume";

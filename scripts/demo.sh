@@ -70,7 +70,7 @@ done
 base_url="http://127.0.0.1:$port"
 cm_log demo "emulator listening on $base_url (ready $(cm_elapsed "$start") after start)"
 
-cm_log demo "running $(basename "$DEMO") --base-url $base_url $*"
+cm_log demo "running $(basename "$DEMO") --base-url $base_url${*:+ $*}"
 set +e
 timeout --foreground -k 5 "$DEMO_TIMEOUT" "$DEMO" --base-url "$base_url" "$@"
 rc=$?

@@ -1,0 +1,81 @@
+// Reading a JWT's claims without verifying it, and the RFC 3339 timestamps of the wire.
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "core/jwt.hpp"
+#include "core/time_format.hpp"
+#include "core_rig.hpp"
+
+using cmtest::base64url;
+using cmtest::jwt_with_claims;
+using cmtest::make_jwt;
+namespace core = creditmeter::core;
+
+TEST_CASE("the test's base64url encoder is RFC 4648 §5 without padding", "[unit][jwt]") {
+  // The vectors of RFC 4648 §10, in the URL alphabet and unpadded.
+  CHECK(base64url("") == "");
+  CHECK(base64url("f") == "Zg");
+  CHECK(base64url("fo") == "Zm8");
+  CHECK(base64url("foo") == "Zm9v");
+  CHECK(base64url("foob") == "Zm9vYg");
+  CHECK(base64url("\xfb\xff\xbf") == "-_-_");
+}
+
+TEST_CASE("jwt_expiry reads `exp` and jwt_subject reads `sub`", "[unit][jwt]") {
+  CHECK(core::jwt_expiry(make_jwt(1700000300)) == 1700000300);
+  CHECK(core::jwt_subject(make_jwt(1700000300)) == std::string("acct_1"));
+  CHECK(core::jwt_expiry(jwt_with_claims(R"({"exp":1700000300.9})")) == 1700000300);
+  CHECK(core::jwt_expiry(jwt_with_claims(R"({"exp":0})")) == 0);
+  // Payloads of every length modulo 3 (base64url of 0, 2 and 3 chars past a whole group).
+  for (const std::string pad : {"", "x", "xx", "xxx"}) {
+    const std::string claims = R"({"p":")" + pad + R"(","exp":1234567890})";
+    INFO(claims << " -> " << base64url(claims));
+    CHECK(core::jwt_expiry(jwt_with_claims(claims)) == 1234567890);
+  }
+  // No signature part content needed, but two dots are.
+  CHECK(core::jwt_expiry("h." + base64url(R"({"exp":9})") + ".") == 9);
+}
+
+TEST_CASE("jwt_expiry of garbage is nullopt, never a throw", "[unit][jwt]") {
+  const std::vector<std::string> garbage = {
+      "",
+      "opaque-token",
+      "a.b",
+      "...",
+      "h.!!!!.s",
+      "h." + base64url("not json") + ".s",
+      "h." + base64url("[1,2]") + ".s",
+      "h." + base64url(R"({"sub":"x"})") + ".s",
+      "h." + base64url(R"({"exp":"1700000300"})") + ".s",
+      "h." + base64url(R"({"exp":-5})") + ".s",
+      "h." + base64url(R"({"exp":1e300})") + ".s",
+      "h." + base64url(R"({"exp":null})") + ".s",
+      "h." + base64url(R"({"exp":1})").substr(0, 5) + ".s",  // 5 chars: not base64 at all
+      "h." + std::string(9000, 'A') + ".s",                    // bigger than any token
+  };
+  for (const auto& token : garbage) {
+    INFO(token.substr(0, 60));
+    std::optional<std::int64_t> exp;
+    REQUIRE_NOTHROW(exp = core::jwt_expiry(token));
+    CHECK_FALSE(exp.has_value());
+  }
+  CHECK_FALSE(core::jwt_subject("h." + base64url(R"({"sub":7})") + ".s").has_value());
+  CHECK_FALSE(core::jwt_subject("garbage").has_value());
+}
+
+TEST_CASE("rfc3339_ms formats UTC with milliseconds", "[unit][time]") {
+  CHECK(core::rfc3339_ms(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(core::rfc3339_ms(1) == "1970-01-01T00:00:00.001Z");
+  CHECK(core::rfc3339_ms(999) == "1970-01-01T00:00:00.999Z");  // truncated, never rounded up
+  CHECK(core::rfc3339_ms(1000) == "1970-01-01T00:00:01.000Z");
+  CHECK(core::rfc3339_ms(1700000000123) == "2023-11-14T22:13:20.123Z");
+  CHECK(core::rfc3339_ms(951782400000) == "2000-02-29T00:00:00.000Z");  // leap day
+  CHECK(core::rfc3339_ms(4102444799999) == "2099-12-31T23:59:59.999Z");
+  // Before the epoch: the millisecond part stays positive (floor, not truncation).
+  CHECK(core::rfc3339_ms(-1) == "1969-12-31T23:59:59.999Z");
+  CHECK(core::rfc3339_ms(-1000) == "1969-12-31T23:59:59.000Z");
+  CHECK(core::rfc3339_ms(-1001) == "1969-12-31T23:59:58.999Z");
+}

@@ -47,7 +47,7 @@ inline HttpResponse post_usage(const EmulatorProcess& emulator, const std::strin
                                const nlohmann::json& body, std::optional<std::string> key = std::nullopt,
                                std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
   const std::string idempotency_key =
-      key.value_or(body.value("session_id", "") + ":" + std::to_string(body.value("seq", std::int64_t{0})));
+      key ? *key : body["session_id"].get<std::string>() + ":" + std::to_string(body["seq"].get<std::int64_t>());
   return http_request("POST", emulator.base_url() + "/v1/runtime-tokens/" + kind,
                       {{"Authorization", "Bearer " + token}, {"Idempotency-Key", idempotency_key}}, body.dump(),
                       timeout);

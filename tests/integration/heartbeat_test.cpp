@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 #include <vector>
@@ -198,4 +199,35 @@ TEST_CASE("50 sessions on one Client add exactly one thread", "[integration][hea
     for (const auto& s : sessions) CHECK(f.emu.ledger_session(s->id()).at("released") == true);
   }
   CHECK(thread_count() == before);
+}
+
+TEST_CASE("a token that expires during an outage is renewed by re-attaching; nothing is lost", "[integration][heartbeat]") {
+  Fixture f;
+  f.emu.configure({{"token_ttl_s", 2}, {"offline_grace_s", 10}});
+  Transitions t;
+  auto options = f.options();
+  std::mutex log_mutex;
+  std::vector<std::string> lines;
+  options.log_level = LogLevel::info;
+  options.log = [&](LogLevel, const std::string& m) {
+    std::lock_guard<std::mutex> lock(log_mutex);
+    lines.push_back(m);
+  };
+  Client client(options);
+  SessionOptions so;
+  so.on_state_change = t.callback();
+  auto s = client.start_session(so);
+  Renderer r(*s);
+  REQUIRE(wait_for_acks(*s, 2));  // every answer renews the token
+  f.emu.fault({{"mode", "refuse"}});
+  std::this_thread::sleep_for(3500ms);  // the simulated outage outlives the 2 s token (exp in whole seconds)
+  f.emu.clear_faults();
+  const auto acked = s->stats().heartbeats_ok;
+  REQUIRE(wait_for_acks(*s, acked + 2));
+  r.stop();
+  s->stop();
+  check_billed_exactly(f.emu, client, *s, r);
+  CHECK_FALSE(t.saw(SessionState::paused_billing, Reason::authentication_failed));
+  std::lock_guard<std::mutex> lock(log_mutex);
+  CHECK(std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.find("re-attached") != std::string::npos; }));
 }

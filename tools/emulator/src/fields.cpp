@@ -41,15 +41,21 @@ void FieldReader::fail(const char* name, const std::string& why) {
   if (problem_.empty()) problem_ = std::string("field '") + name + "' " + why;
 }
 
+const nlohmann::json* FieldReader::typed(const char* name, bool required,
+                                         bool (nlohmann::json::*is_type)() const noexcept, const char* why) {
+  const auto* value = find(name, required);
+  if (value && !(value->*is_type)()) {
+    fail(name, why);
+    return nullptr;
+  }
+  return value;
+}
+
 Reply FieldReader::error() const { return error_reply(400, "INVALID_REQUEST", problem_); }
 
 std::optional<std::string> FieldReader::text(const char* name, bool required, std::size_t max_len) {
-  const auto* value = find(name, required);
+  const auto* value = typed(name, required, &nlohmann::json::is_string, "must be a string");
   if (!value) return std::nullopt;
-  if (!value->is_string()) {
-    fail(name, "must be a string");
-    return std::nullopt;
-  }
   auto s = value->get<std::string>();
   if (s.size() > max_len) {
     fail(name, "is too long");
@@ -92,12 +98,8 @@ std::optional<std::int64_t> FieldReader::integer(const char* name, bool required
 }
 
 std::optional<MilliCredits> FieldReader::credits(const char* name, bool required) {
-  const auto* value = find(name, required);
+  const auto* value = typed(name, required, &nlohmann::json::is_number, "must be a number of credits");
   if (!value) return std::nullopt;
-  if (!value->is_number()) {
-    fail(name, "must be a number of credits");
-    return std::nullopt;
-  }
   const auto mc = credits_to_milli(*value);
   if (!mc) fail(name, "is out of range");
   return mc;
@@ -105,12 +107,8 @@ std::optional<MilliCredits> FieldReader::credits(const char* name, bool required
 
 std::optional<std::int64_t> FieldReader::seconds_as_ms(const char* name, bool required, double min_s,
                                                        double max_s) {
-  const auto* value = find(name, required);
+  const auto* value = typed(name, required, &nlohmann::json::is_number, "must be a number of seconds");
   if (!value) return std::nullopt;
-  if (!value->is_number()) {
-    fail(name, "must be a number of seconds");
-    return std::nullopt;
-  }
   const double s = value->get<double>();
   if (!std::isfinite(s) || s < min_s || s > max_s) {
     fail(name, "is out of range");
@@ -120,12 +118,8 @@ std::optional<std::int64_t> FieldReader::seconds_as_ms(const char* name, bool re
 }
 
 std::optional<bool> FieldReader::boolean(const char* name, bool required) {
-  const auto* value = find(name, required);
+  const auto* value = typed(name, required, &nlohmann::json::is_boolean, "must be true or false");
   if (!value) return std::nullopt;
-  if (!value->is_boolean()) {
-    fail(name, "must be true or false");
-    return std::nullopt;
-  }
   return value->get<bool>();
 }
 

@@ -38,6 +38,9 @@ class FieldReader {
 
  private:
   const nlohmann::json* find(const char* name, bool required);
+  // The field when present and `is_type`; else nullptr (recording "`name` <why>" if present).
+  const nlohmann::json* typed(const char* name, bool required, bool (nlohmann::json::*is_type)() const noexcept,
+                              const char* why);
   void fail(const char* name, const std::string& why);
 
   const nlohmann::json& object_;

@@ -364,7 +364,9 @@ int EmulatorServer::bind() {
 }
 
 void EmulatorServer::run() {
-  http_->listen_after_bind();
+  // A stop() that came before listening started would be lost by cpp-httplib (its stop()
+  // only acts on a running server): check first.
+  if (!stopping_) http_->listen_after_bind();
   faults_.shutdown();
   if (store_) {
     store_->stop();

@@ -13,7 +13,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 export BUILD_DIR="$(cm_abs_build_dir "${BUILD_DIR:-build}")"
 DEMO_TIMEOUT="${DEMO_TIMEOUT:-120}"
 EMULATOR="$BUILD_DIR/tools/emulator/creditmeter-emulator"
-DEMO="$BUILD_DIR/examples/timeline_demo"
+# The demo program: examples/timeline_demo, or tools/demo/timeline_demo where it lives today.
+DEMO_CANDIDATES=("$BUILD_DIR/examples/timeline_demo" "$BUILD_DIR/tools/demo/timeline_demo")
 
 # The demo talks to 127.0.0.1 only: never through a proxy.
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
@@ -27,8 +28,15 @@ fi
 BUILD_QUIET=1 BUILD_TARGETS="creditmeter-emulator timeline_demo" "$CM_ROOT/scripts/build.sh"
 
 [[ -x "$EMULATOR" ]] || cm_die demo "$EMULATOR was not built"
-if [[ ! -x "$DEMO" ]]; then
-  cm_die demo "demo program not built yet: $DEMO does not exist (examples/timeline_demo is still to come)"
+DEMO=""
+for candidate in "${DEMO_CANDIDATES[@]}"; do
+  if [[ -x "$candidate" ]]; then
+    DEMO="$candidate"
+    break
+  fi
+done
+if [[ -z "$DEMO" ]]; then
+  cm_die demo "demo program not built yet: none of ${DEMO_CANDIDATES[*]} exists"
 fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/creditmeter-demo.XXXXXX")"

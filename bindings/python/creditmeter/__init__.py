@@ -1,0 +1,73 @@
+"""creditmeter: metering of active avatar runtime, billed in credits.
+
+Quick start::
+
+    import creditmeter
+
+    with creditmeter.Client(base_url="https://api.example.com", api_secret="sk_...") as client:
+        with client.start_session(model="essence", surface="cloud") as session:
+            while engine.running():
+                if session.may_render():
+                    engine.render()
+                    session.frame()
+        client.flush(5.0)
+
+Threading: ``frame()`` and ``may_render()`` are cheap and keep the GIL; every call that can
+wait (``start_session``, ``stop``, ``flush``, ``credit_summary``, ``close``, leaving a ``with``
+block) releases it. State-change callbacks run on the client's scheduler thread. See
+docs/PYTHON.md.
+"""
+
+from __future__ import annotations
+
+import atexit as _atexit
+
+from . import _native
+from ._errors import (
+    AuthenticationError,
+    ConcurrencyLimitError,
+    Error,
+    InsufficientCredits,
+    InvalidArgument,
+    NetworkError,
+)
+from ._native import Client, CreditSummary, Session, SessionStats, StateChange
+
+__version__: str = _native.__version__
+
+#: The session states, as ``Session.state`` and ``StateChange.to_state`` give them.
+STATES = ("active", "paused_by_user", "paused_billing", "paused_offline", "stopped")
+#: The transition reasons, as ``Session.reason`` and ``StateChange.reason`` give them.
+REASONS = (
+    "none",
+    "user",
+    "insufficient_credits",
+    "authentication_failed",
+    "offline",
+    "grace_expired",
+    "spend_cap",
+    "journal_full",
+    "stopped",
+)
+
+__all__ = [
+    "Client",
+    "Session",
+    "SessionStats",
+    "StateChange",
+    "CreditSummary",
+    "Error",
+    "AuthenticationError",
+    "InsufficientCredits",
+    "ConcurrencyLimitError",
+    "NetworkError",
+    "InvalidArgument",
+    "STATES",
+    "REASONS",
+    "__version__",
+]
+
+# Sessions still open at interpreter exit are stopped and clients shut down (each within
+# its shutdown_timeout) before the interpreter finalises, with the GIL released; after it,
+# SDK threads never enter Python again.
+_atexit.register(_native._at_exit)

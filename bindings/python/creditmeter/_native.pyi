@@ -1,0 +1,127 @@
+"""Type stubs of creditmeter._native (re-exported by the creditmeter package)."""
+
+from __future__ import annotations
+
+import os
+from types import TracebackType
+from typing import Callable, Dict, Literal, Mapping, Optional, Type, Union
+
+__version__: str
+
+State = Literal["active", "paused_by_user", "paused_billing", "paused_offline", "stopped"]
+LogLevelName = Literal["debug", "info", "warning", "error"]
+
+class StateChange:
+    """One session transition, delivered to on_state_change callbacks."""
+    @property
+    def from_state(self) -> str: ...
+    @property
+    def to_state(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+
+class SessionStats:
+    """A session's usage counters."""
+    @property
+    def active_ms(self) -> int: ...
+    @property
+    def reported_ms(self) -> int: ...
+    @property
+    def credits_charged(self) -> float: ...
+    @property
+    def balance(self) -> float: ...
+    @property
+    def heartbeats_ok(self) -> int: ...
+    @property
+    def heartbeats_failed(self) -> int: ...
+    @property
+    def grace_remaining_ms(self) -> int: ...
+
+class CreditSummary:
+    """The account's credits."""
+    @property
+    def balance(self) -> float: ...
+    @property
+    def plan(self) -> str: ...
+    @property
+    def renews_at(self) -> str: ...
+    @property
+    def plan_credits(self) -> float: ...
+    @property
+    def topup_credits(self) -> float: ...
+    @property
+    def estimated_minutes(self) -> Dict[str, int]: ...
+
+StateChangeCallback = Callable[[StateChange], object]
+
+class Session:
+    """A metered avatar session. A context manager: leaving the block calls stop()."""
+    @property
+    def id(self) -> str: ...
+    def frame(self) -> None:
+        """Once per rendered frame, from the renderer thread. Never blocks, keeps the GIL."""
+    def may_render(self) -> bool:
+        """Whether the avatar may render now (state 'active'). Never blocks, keeps the GIL."""
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    def stop(self) -> None: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    def stats(self) -> SessionStats: ...
+    def on_state_change(self, fn: Optional[StateChangeCallback]) -> None: ...
+    def __enter__(self) -> Session: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> bool: ...
+
+class Client:
+    """One Client per account and server. A context manager: leaving the block calls close()."""
+    def __init__(
+        self,
+        base_url: str = "",
+        api_secret: str = "",
+        *,
+        journal_dir: Optional[Union[str, os.PathLike[str]]] = None,
+        ca_file: str = "",
+        pinned_public_key: str = "",
+        proxy: str = "",
+        allow_insecure_http: bool = False,
+        shutdown_timeout: float = 2.0,
+        connect_timeout: float = 5.0,
+        request_timeout: float = 15.0,
+        idle_after: float = 1.0,
+        log: Optional[Callable[[str, str], object]] = None,
+        log_level: str = "warning",
+        token_provider: Optional[Callable[[str], Union[str, bytes, Mapping[str, object]]]] = None,
+    ) -> None: ...
+    def start_session(
+        self,
+        model: str = "essence",
+        surface: str = "cloud",
+        audio_only: bool = False,
+        *,
+        on_state_change: Optional[StateChangeCallback] = None,
+        session_id: str = "",
+    ) -> Session: ...
+    def flush(self, timeout_s: float = 5.0) -> bool: ...
+    def credit_summary(self) -> CreditSummary: ...
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    def __enter__(self) -> Client: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> bool: ...
+
+def _at_exit() -> None: ...
+def _is_scheduler_thread() -> bool: ...

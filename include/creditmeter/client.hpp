@@ -2,6 +2,8 @@
 // The entry point: one Client per account and server; it owns one scheduler thread that
 // serves all of its sessions.
 
+#include "creditmeter/export.h"
+
 #include <chrono>
 #include <memory>
 
@@ -16,7 +18,7 @@ class ClientCore;
 struct Access;
 }  // namespace detail
 
-class Client {
+class CREDITMETER_API Client {
  public:
   // Throws InvalidArgument for bad options (missing base_url, malformed URL, plain http to a
   // remote host, ...). Makes no network call and starts no thread.

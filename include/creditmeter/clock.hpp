@@ -2,6 +2,8 @@
 // The one source of time for every deadline in the SDK. Injectable, so tests can drive
 // five minutes of grace in microseconds with a ManualClock.
 
+#include "creditmeter/export.h"
+
 #include <chrono>
 #include <atomic>
 #include <cstdint>
@@ -12,7 +14,7 @@
 
 namespace creditmeter {
 
-class Clock {
+class CREDITMETER_API Clock {
  public:
   using duration = std::chrono::nanoseconds;  // since an arbitrary, fixed epoch
 
@@ -30,10 +32,10 @@ class Clock {
 };
 
 // The process-wide default clock (CLOCK_BOOTTIME / CLOCK_MONOTONIC_COARSE).
-std::shared_ptr<Clock> system_clock();
+CREDITMETER_API std::shared_ptr<Clock> system_clock();
 
 // A clock that moves only when told to: for tests of timing logic.
-class ManualClock final : public Clock {
+class CREDITMETER_API ManualClock final : public Clock {
  public:
   explicit ManualClock(duration start = std::chrono::hours(1)) : now_(start.count()) {}
   duration now() const noexcept override { return duration(now_.load()); }

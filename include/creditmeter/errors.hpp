@@ -3,12 +3,14 @@
 // std::runtime_error, and its message says what happened and what to do about it. No
 // message ever contains the API secret or a token.
 
+#include "creditmeter/export.h"
+
 #include <stdexcept>
 #include <string>
 
 namespace creditmeter {
 
-class Error : public std::runtime_error {
+class CREDITMETER_API Error : public std::runtime_error {
  public:
   explicit Error(const std::string& message, std::string code = {}, int http_status = 0)
       : std::runtime_error(message), code_(std::move(code)), http_status_(http_status) {}
@@ -23,19 +25,19 @@ class Error : public std::runtime_error {
 };
 
 // The API secret (or the token provider's answer) was refused: invalid or revoked key.
-class AuthenticationError : public Error {
+class CREDITMETER_API AuthenticationError : public Error {
  public:
   using Error::Error;
 };
 
 // The account's balance is zero or below: top up credits.
-class InsufficientCredits : public Error {
+class CREDITMETER_API InsufficientCredits : public Error {
  public:
   using Error::Error;
 };
 
 // The plan's concurrent-session limit is reached; limit() tells it (0 when unknown).
-class ConcurrencyLimitError : public Error {
+class CREDITMETER_API ConcurrencyLimitError : public Error {
  public:
   ConcurrencyLimitError(const std::string& message, int limit, std::string code = {},
                         int http_status = 0)
@@ -48,14 +50,14 @@ class ConcurrencyLimitError : public Error {
 
 // The server could not be reached or answered unusably (timeouts, refused connections,
 // TLS verification failures, 5xx, rate limits, malformed bodies).
-class NetworkError : public Error {
+class CREDITMETER_API NetworkError : public Error {
  public:
   using Error::Error;
 };
 
 // An option or argument is invalid (a malformed base_url, an empty model, ...), or the
 // call is not allowed in this context (a Client used in a fork()ed child).
-class InvalidArgument : public Error {
+class CREDITMETER_API InvalidArgument : public Error {
  public:
   using Error::Error;
 };

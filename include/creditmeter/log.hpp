@@ -2,6 +2,8 @@
 // Logging: one callback for every message the SDK emits. Messages never contain the API
 // secret or a token.
 
+#include "creditmeter/export.h"
+
 #include <functional>
 #include <string>
 
@@ -9,7 +11,7 @@ namespace creditmeter {
 
 enum class LogLevel { debug = 0, info = 1, warning = 2, error = 3 };
 
-std::string to_string(LogLevel level);
+CREDITMETER_API std::string to_string(LogLevel level);
 
 // Called from any SDK thread (mostly the scheduler). Keep it quick and non-blocking.
 using LogCallback = std::function<void(LogLevel level, const std::string& message)>;

@@ -1,6 +1,8 @@
 #pragma once
 // A metered avatar session. Created by Client::start_session().
 
+#include "creditmeter/export.h"
+
 #include <memory>
 #include <string>
 
@@ -15,7 +17,7 @@ class SessionImpl;
 struct Access;
 }  // namespace detail
 
-class Session {
+class CREDITMETER_API Session {
  public:
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;

@@ -1,6 +1,8 @@
 #pragma once
 // Session states, the reasons of transitions, and the event a state-change callback gets.
 
+#include "creditmeter/export.h"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -30,8 +32,8 @@ enum class Reason : std::uint8_t {
   stopped,                // stop() or the Client shut down
 };
 
-std::string to_string(SessionState state);
-std::string to_string(Reason reason);
+CREDITMETER_API std::string to_string(SessionState state);
+CREDITMETER_API std::string to_string(Reason reason);
 
 // One transition, delivered once and in order on the client's scheduler thread.
 struct StateChange {

@@ -1,0 +1,537 @@
+// The C ABI (include/creditmeter/creditmeter.h): a thin shell over the public C++ API. It
+// holds no logic of its own: it converts arguments, catches every exception and maps it to a
+// cm_status, and keeps the strings it hands out alive.
+
+#include "creditmeter/creditmeter.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <thread>
+#include <type_traits>
+
+#include "creditmeter/creditmeter.hpp"
+
+using creditmeter::Client;
+using creditmeter::Session;
+
+struct cm_client {
+  std::unique_ptr<Client> client;
+};
+
+struct cm_session {
+  std::string id;
+  // Declared last, so destroyed first: ~Session waits for running callbacks, which may read
+  // the fields above through this handle.
+  std::unique_ptr<Session> session;
+};
+
+struct cm_token_sink {
+  std::string body;
+  bool set = false;
+};
+
+namespace {
+
+// ------------------------------------------------------------------------- errors
+
+// Per-thread message of the latest failed call. A fixed buffer: setting it never allocates,
+// so reporting an out-of-memory condition cannot fail.
+thread_local char t_last_error[1024] = "";
+
+void set_last_error(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(t_last_error, sizeof t_last_error, format, args);
+  va_end(args);
+}
+
+cm_status fail(cm_status status, const char* message) {
+  set_last_error("%s", message);
+  return status;
+}
+
+// Maps the exception in flight to a status and records its message. Call only inside a
+// catch block.
+cm_status map_exception(const char* function) noexcept {
+  try {
+    throw;
+  } catch (const creditmeter::AuthenticationError& e) {
+    set_last_error("%s", e.what());
+    return CM_E_AUTHENTICATION;
+  } catch (const creditmeter::InsufficientCredits& e) {
+    set_last_error("%s", e.what());
+    return CM_E_INSUFFICIENT_CREDITS;
+  } catch (const creditmeter::ConcurrencyLimitError& e) {
+    set_last_error("%s", e.what());
+    return CM_E_CONCURRENCY_LIMIT;
+  } catch (const creditmeter::NetworkError& e) {
+    set_last_error("%s", e.what());
+    return CM_E_NETWORK;
+  } catch (const creditmeter::InvalidArgument& e) {
+    set_last_error("%s", e.what());
+    return CM_E_INVALID_ARGUMENT;
+  } catch (const creditmeter::Error& e) {
+    set_last_error("%s", e.what());
+    return CM_E_SERVER;
+  } catch (const std::bad_alloc&) {
+    set_last_error("%s: out of memory", function);
+    return CM_E_OUT_OF_MEMORY;
+  } catch (const std::exception& e) {
+    set_last_error("%s: internal error: %s", function, e.what());
+    return CM_E_INTERNAL;
+  } catch (...) {
+    set_last_error("%s: internal error (unknown exception)", function);
+    return CM_E_INTERNAL;
+  }
+}
+
+#define CM_GUARD_BEGIN try {
+#define CM_GUARD_END \
+  }                  \
+  catch (...) {      \
+    return map_exception(__func__); \
+  }
+
+// ------------------------------------------------------------------------- struct_size
+
+// The first published size of each struct (version 1.0 of the ABI): any struct_size below it
+// is a caller error. A later version that appends fields keeps these constants and reads a
+// new field only when has_field() says the caller's struct_size covers it.
+constexpr size_t kClientOptionsV1 = sizeof(cm_client_options);
+constexpr size_t kSessionOptionsV1 = sizeof(cm_session_options);
+constexpr size_t kSessionStatsV1 = sizeof(cm_session_stats);
+
+template <typename T>
+cm_status check_struct_size(const T* s, size_t v1, const char* what) {
+  if (s->struct_size < v1) {
+    set_last_error("%s.struct_size is %zu, below the smallest valid size %zu: initialise the struct with its "
+                   "_init function (or set struct_size = sizeof)",
+                   what, s->struct_size, v1);
+    return CM_E_INVALID_ARGUMENT;
+  }
+  if (s->struct_size > sizeof(T)) {
+    set_last_error("%s.struct_size is %zu, larger than this library's %zu: the program was built against a newer "
+                   "creditmeter.h than the installed library %s",
+                   what, s->struct_size, sizeof(T), CREDITMETER_VERSION_STRING);
+    return CM_E_INVALID_ARGUMENT;
+  }
+  return CM_OK;
+}
+
+// Whether the caller's struct covers `member` (for fields appended after version 1).
+#define CM_HAS_FIELD(ptr, member) \
+  (offsetof(std::remove_pointer_t<decltype(ptr)>, member) + sizeof((ptr)->member) <= (ptr)->struct_size)
+
+std::string str_or(const char* s, const char* fallback = "") { return s != nullptr ? std::string(s) : fallback; }
+
+// ------------------------------------------------------------------------- conversions
+
+cm_session_state to_c(creditmeter::SessionState s) { return static_cast<cm_session_state>(s); }
+cm_reason to_c(creditmeter::Reason r) { return static_cast<cm_reason>(r); }
+
+// The first callback may fire (on the scheduler thread) before cm_client_start_session() has
+// finished filling the handle in: it waits for the start to finish, and is dropped if the
+// start failed.
+struct StartGate {
+  std::mutex mutex;
+  std::condition_variable cv;
+  enum { starting, ready, failed } phase = starting;
+  std::thread::id starter = std::this_thread::get_id();
+  cm_session* handle = nullptr;
+
+  cm_session* wait() {
+    std::unique_lock<std::mutex> lock(mutex);
+    // Audio-only sessions run callbacks on the calling thread: never wait on ourselves.
+    if (std::this_thread::get_id() != starter) cv.wait(lock, [this] { return phase != starting; });
+    return phase == failed ? nullptr : handle;
+  }
+  void finish(bool ok) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      phase = ok ? ready : failed;
+    }
+    cv.notify_all();
+  }
+};
+
+void deliver(cm_state_change_fn fn, void* user_data, cm_session* handle, const creditmeter::StateChange& change) {
+  cm_state_change c;
+  c.struct_size = sizeof c;
+  c.from = to_c(change.from);
+  c.to = to_c(change.to);
+  c.reason = to_c(change.reason);
+  c.message = change.message.c_str();
+  fn(handle, &c, user_data);
+}
+
+creditmeter::StateChangeCallback make_callback(cm_state_change_fn fn, void* user_data, cm_session* handle) {
+  if (fn == nullptr) return nullptr;
+  return [fn, user_data, handle](const creditmeter::StateChange& change) { deliver(fn, user_data, handle, change); };
+}
+
+}  // namespace
+
+// ============================================================================= C ABI
+
+extern "C" {
+
+const char* cm_status_str(cm_status status) {
+  switch (status) {
+    case CM_OK: return "CM_OK: success";
+    case CM_E_AUTHENTICATION: return "CM_E_AUTHENTICATION: the API secret or token was refused";
+    case CM_E_INSUFFICIENT_CREDITS: return "CM_E_INSUFFICIENT_CREDITS: the balance is exhausted, top up credits";
+    case CM_E_CONCURRENCY_LIMIT: return "CM_E_CONCURRENCY_LIMIT: the plan's concurrent-session limit is reached";
+    case CM_E_NETWORK: return "CM_E_NETWORK: the server could not be reached or answered unusably";
+    case CM_E_INVALID_ARGUMENT: return "CM_E_INVALID_ARGUMENT: an argument or option is invalid";
+    case CM_E_OUT_OF_MEMORY: return "CM_E_OUT_OF_MEMORY: an allocation failed";
+    case CM_E_SERVER: return "CM_E_SERVER: the server refused the request";
+    case CM_E_INTERNAL: return "CM_E_INTERNAL: internal error in creditmeter";
+    case CM_INCOMPLETE: return "CM_INCOMPLETE: not everything was acknowledged yet (delivery goes on)";
+  }
+  return "unknown status";
+}
+
+const char* cm_last_error(void) { return t_last_error; }
+
+const char* cm_version(void) { return CREDITMETER_VERSION_STRING; }
+
+const char* cm_session_state_str(cm_session_state state) {
+  switch (state) {
+    case CM_STATE_ACTIVE: return "active";
+    case CM_STATE_PAUSED_BY_USER: return "paused_by_user";
+    case CM_STATE_PAUSED_BILLING: return "paused_billing";
+    case CM_STATE_PAUSED_OFFLINE: return "paused_offline";
+    case CM_STATE_STOPPED: return "stopped";
+  }
+  return "unknown";
+}
+
+const char* cm_reason_str(cm_reason reason) {
+  switch (reason) {
+    case CM_REASON_NONE: return "none";
+    case CM_REASON_USER: return "user";
+    case CM_REASON_INSUFFICIENT_CREDITS: return "insufficient_credits";
+    case CM_REASON_AUTHENTICATION_FAILED: return "authentication_failed";
+    case CM_REASON_OFFLINE: return "offline";
+    case CM_REASON_GRACE_EXPIRED: return "grace_expired";
+    case CM_REASON_SPEND_CAP: return "spend_cap";
+    case CM_REASON_JOURNAL_FULL: return "journal_full";
+    case CM_REASON_STOPPED: return "stopped";
+  }
+  return "unknown";
+}
+
+const char* cm_log_level_str(cm_log_level level) {
+  switch (level) {
+    case CM_LOG_DEBUG: return "debug";
+    case CM_LOG_INFO: return "info";
+    case CM_LOG_WARNING: return "warning";
+    case CM_LOG_ERROR: return "error";
+  }
+  return "unknown";
+}
+
+cm_status cm_token_sink_set(cm_token_sink* sink, const char* body) {
+  if (sink == nullptr || body == nullptr) return fail(CM_E_INVALID_ARGUMENT, "cm_token_sink_set: NULL sink or body");
+  CM_GUARD_BEGIN
+  sink->body = body;
+  sink->set = true;
+  return CM_OK;
+  CM_GUARD_END
+}
+
+// ------------------------------------------------------------------------- client
+
+void cm_client_options_init(cm_client_options* options) {
+  if (options == nullptr) return;
+  std::memset(options, 0, sizeof *options);
+  options->struct_size = sizeof *options;
+  options->shutdown_timeout_ms = 2000;
+  options->connect_timeout_ms = 5000;
+  options->request_timeout_ms = 15000;
+  options->idle_after_ms = 1000;
+  options->log_level = CM_LOG_WARNING;
+}
+
+cm_status cm_client_new(const cm_client_options* options, cm_client** out) {
+  if (out == nullptr) return fail(CM_E_INVALID_ARGUMENT, "cm_client_new: out is NULL");
+  *out = nullptr;
+  if (options == nullptr) {
+    return fail(CM_E_INVALID_ARGUMENT, "cm_client_new: options is NULL (use cm_client_options_init)");
+  }
+  if (cm_status s = check_struct_size(options, kClientOptionsV1, "cm_client_options"); s != CM_OK) return s;
+  if (options->log_level < CM_LOG_DEBUG || options->log_level > CM_LOG_ERROR) {
+    return fail(CM_E_INVALID_ARGUMENT, "cm_client_options.log_level is not a cm_log_level value");
+  }
+  CM_GUARD_BEGIN
+  namespace cm = creditmeter;
+  using std::chrono::milliseconds;
+  cm::ClientOptions o;
+  o.base_url = str_or(options->base_url);
+  o.api_secret = str_or(options->api_secret);
+  o.ca_file = str_or(options->ca_file);
+  o.pinned_public_key = str_or(options->pinned_public_key);
+  o.proxy = str_or(options->proxy);
+  o.allow_insecure_http = options->allow_insecure_http;
+  if (options->journal_dir != nullptr) o.journal_dir = std::string(options->journal_dir);
+  o.shutdown_timeout = milliseconds(options->shutdown_timeout_ms);
+  o.connect_timeout = milliseconds(options->connect_timeout_ms);
+  o.request_timeout = milliseconds(options->request_timeout_ms);
+  o.idle_after = milliseconds(options->idle_after_ms);
+  o.log_level = static_cast<cm::LogLevel>(options->log_level);
+  if (cm_log_fn log = options->log) {
+    void* user_data = options->log_user_data;
+    o.log = [log, user_data](cm::LogLevel level, const std::string& message) {
+      log(static_cast<cm_log_level>(level), message.c_str(), user_data);
+    };
+  }
+  if (cm_token_provider_fn provider = options->token_provider) {
+    void* user_data = options->token_provider_user_data;
+    o.token_provider = [provider, user_data](const std::string& session_id) {
+      cm_token_sink sink;
+      const cm_status status = provider(session_id.c_str(), &sink, user_data);
+      if (status != CM_OK) throw std::runtime_error(std::string("the token provider returned ") + cm_status_str(status));
+      if (!sink.set) throw std::runtime_error("the token provider returned CM_OK without calling cm_token_sink_set");
+      return std::move(sink.body);
+    };
+  }
+  auto handle = std::make_unique<cm_client>();
+  handle->client = std::make_unique<Client>(std::move(o));
+  *out = handle.release();
+  return CM_OK;
+  CM_GUARD_END
+}
+
+void cm_client_free(cm_client* client) {
+  if (client == nullptr) return;
+  try {
+    delete client;
+  } catch (...) {
+    // Destructors do not throw; nothing may cross the boundary all the same.
+  }
+}
+
+cm_status cm_client_flush(cm_client* client, uint32_t timeout_ms) {
+  if (client == nullptr || !client->client) return fail(CM_E_INVALID_ARGUMENT, "cm_client_flush: client is NULL");
+  CM_GUARD_BEGIN
+  return client->client->flush(std::chrono::milliseconds(timeout_ms)) ? CM_OK : CM_INCOMPLETE;
+  CM_GUARD_END
+}
+
+cm_status cm_client_credit_summary(cm_client* client, cm_credit_summary** out) {
+  if (out == nullptr) return fail(CM_E_INVALID_ARGUMENT, "cm_client_credit_summary: out is NULL");
+  *out = nullptr;
+  if (client == nullptr || !client->client) {
+    return fail(CM_E_INVALID_ARGUMENT, "cm_client_credit_summary: client is NULL");
+  }
+  CM_GUARD_BEGIN
+  const creditmeter::CreditSummary summary = client->client->credit_summary();
+
+  // One malloc'd block: the struct, the array, then every string. Freed by one free().
+  const size_t count = summary.estimated_minutes.size();
+  size_t strings = summary.plan.size() + 1 + summary.renews_at.size() + 1;
+  for (const auto& entry : summary.estimated_minutes) strings += entry.first.size() + 1;
+  const size_t array_offset = sizeof(cm_credit_summary);
+  static_assert(sizeof(cm_credit_summary) % alignof(cm_estimated_minutes) == 0, "array alignment");
+  const size_t strings_offset = array_offset + count * sizeof(cm_estimated_minutes);
+  char* block = static_cast<char*>(std::malloc(strings_offset + strings));
+  if (block == nullptr) throw std::bad_alloc();
+
+  auto* c = new (block) cm_credit_summary;
+  cm_estimated_minutes* array = nullptr;
+  if (count > 0) {
+    array = reinterpret_cast<cm_estimated_minutes*>(block + array_offset);
+    for (size_t k = 0; k < count; ++k) new (array + k) cm_estimated_minutes{nullptr, 0};
+  }
+  char* next = block + strings_offset;
+  auto copy = [&next](const std::string& s) {
+    std::memcpy(next, s.c_str(), s.size() + 1);
+    const char* result = next;
+    next += s.size() + 1;
+    return result;
+  };
+  c->struct_size = sizeof *c;
+  c->balance = summary.balance;
+  c->plan = copy(summary.plan);
+  c->renews_at = copy(summary.renews_at);
+  c->plan_credits = summary.plan_credits;
+  c->topup_credits = summary.topup_credits;
+  c->estimated_minutes_count = count;
+  c->estimated_minutes = array;
+  size_t i = 0;
+  for (const auto& entry : summary.estimated_minutes) {  // std::map: sorted by key
+    array[i].key = copy(entry.first);
+    array[i].minutes = entry.second;
+    ++i;
+  }
+  *out = c;
+  return CM_OK;
+  CM_GUARD_END
+}
+
+void cm_credit_summary_free(cm_credit_summary* summary) { std::free(summary); }
+
+// ------------------------------------------------------------------------- sessions
+
+void cm_session_options_init(cm_session_options* options) {
+  if (options == nullptr) return;
+  std::memset(options, 0, sizeof *options);
+  options->struct_size = sizeof *options;
+  options->model = "essence";
+  options->surface = "cloud";
+}
+
+cm_status cm_client_start_session(cm_client* client, const cm_session_options* options, cm_session** out) {
+  if (out == nullptr) return fail(CM_E_INVALID_ARGUMENT, "cm_client_start_session: out is NULL");
+  *out = nullptr;
+  if (client == nullptr || !client->client) {
+    return fail(CM_E_INVALID_ARGUMENT, "cm_client_start_session: client is NULL");
+  }
+  cm_session_options defaults;
+  if (options == nullptr) {
+    cm_session_options_init(&defaults);
+    options = &defaults;
+  }
+  if (cm_status s = check_struct_size(options, kSessionOptionsV1, "cm_session_options"); s != CM_OK) return s;
+  CM_GUARD_BEGIN
+  creditmeter::SessionOptions o;
+  o.model = str_or(options->model, "essence");
+  o.surface = str_or(options->surface, "cloud");
+  o.audio_only = options->audio_only;
+  o.session_id = str_or(options->session_id);
+
+  auto handle = std::make_unique<cm_session>();
+  std::shared_ptr<StartGate> gate;
+  if (cm_state_change_fn fn = options->on_state_change) {
+    gate = std::make_shared<StartGate>();
+    gate->handle = handle.get();
+    void* user_data = options->user_data;
+    o.on_state_change = [gate, fn, user_data](const creditmeter::StateChange& change) {
+      if (cm_session* h = gate->wait()) deliver(fn, user_data, h, change);
+    };
+  }
+  try {
+    handle->session = client->client->start_session(std::move(o));
+    handle->id = handle->session->id();
+  } catch (...) {
+    if (gate) gate->finish(false);
+    throw;
+  }
+  if (gate) gate->finish(true);
+  *out = handle.release();
+  return CM_OK;
+  CM_GUARD_END
+}
+
+void cm_session_frame(cm_session* session) {
+  if (session != nullptr && session->session) session->session->frame();
+}
+
+bool cm_session_may_render(const cm_session* session) {
+  return session != nullptr && session->session && session->session->may_render();
+}
+
+cm_status cm_session_pause(cm_session* session) {
+  if (session == nullptr || !session->session) return fail(CM_E_INVALID_ARGUMENT, "cm_session_pause: session is NULL");
+  CM_GUARD_BEGIN
+  session->session->pause();
+  return CM_OK;
+  CM_GUARD_END
+}
+
+cm_status cm_session_resume(cm_session* session) {
+  if (session == nullptr || !session->session) return fail(CM_E_INVALID_ARGUMENT, "cm_session_resume: session is NULL");
+  CM_GUARD_BEGIN
+  session->session->resume();
+  return CM_OK;
+  CM_GUARD_END
+}
+
+cm_status cm_session_stop(cm_session* session) {
+  if (session == nullptr || !session->session) return fail(CM_E_INVALID_ARGUMENT, "cm_session_stop: session is NULL");
+  CM_GUARD_BEGIN
+  session->session->stop();
+  return CM_OK;
+  CM_GUARD_END
+}
+
+cm_session_state cm_session_get_state(const cm_session* session) {
+  if (session == nullptr || !session->session) return CM_STATE_STOPPED;
+  try {
+    return to_c(session->session->state());
+  } catch (...) {
+    map_exception(__func__);
+    return CM_STATE_STOPPED;
+  }
+}
+
+cm_reason cm_session_get_reason(const cm_session* session) {
+  if (session == nullptr || !session->session) return CM_REASON_NONE;
+  try {
+    return to_c(session->session->reason());
+  } catch (...) {
+    map_exception(__func__);
+    return CM_REASON_NONE;
+  }
+}
+
+const char* cm_session_id(const cm_session* session) {
+  return session != nullptr ? session->id.c_str() : "";
+}
+
+void cm_session_stats_init(cm_session_stats* stats) {
+  if (stats == nullptr) return;
+  std::memset(stats, 0, sizeof *stats);
+  stats->struct_size = sizeof *stats;
+}
+
+cm_status cm_session_get_stats(const cm_session* session, cm_session_stats* stats) {
+  if (session == nullptr || !session->session) {
+    return fail(CM_E_INVALID_ARGUMENT, "cm_session_get_stats: session is NULL");
+  }
+  if (stats == nullptr) return fail(CM_E_INVALID_ARGUMENT, "cm_session_get_stats: stats is NULL");
+  if (cm_status s = check_struct_size(stats, kSessionStatsV1, "cm_session_stats"); s != CM_OK) return s;
+  CM_GUARD_BEGIN
+  const creditmeter::SessionStats st = session->session->stats();
+  cm_session_stats full;
+  full.struct_size = stats->struct_size;
+  full.active_ms = st.active_ms;
+  full.reported_ms = st.reported_ms;
+  full.credits_charged = st.credits_charged;
+  full.balance = st.balance;
+  full.heartbeats_ok = st.heartbeats_ok;
+  full.heartbeats_failed = st.heartbeats_failed;
+  full.grace_remaining_ms = st.grace_remaining_ms;
+  // Only the bytes the caller's struct covers.
+  std::memcpy(stats, &full, std::min(stats->struct_size, sizeof full));
+  return CM_OK;
+  CM_GUARD_END
+}
+
+cm_status cm_session_set_state_callback(cm_session* session, cm_state_change_fn callback, void* user_data) {
+  if (session == nullptr || !session->session) {
+    return fail(CM_E_INVALID_ARGUMENT, "cm_session_set_state_callback: session is NULL");
+  }
+  CM_GUARD_BEGIN
+  session->session->on_state_change(make_callback(callback, user_data, session));
+  return CM_OK;
+  CM_GUARD_END
+}
+
+void cm_session_free(cm_session* session) {
+  if (session == nullptr) return;
+  try {
+    delete session;
+  } catch (...) {
+  }
+}
+
+}  // extern "C"

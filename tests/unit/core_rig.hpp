@@ -163,17 +163,23 @@ struct Rig {
           grant.token.empty() ? make_grant(interval, grace) : grant, t0, kWall0,
           [r = random] { return *r; }) {}
 
-  // Time passes; `active` ms of it were rendered (frames counted by the meter).
-  void elapse(milliseconds d, std::int64_t active = 0) {
+  bool rendering = false;  // whether time passing in walks (next_send...) is rendered
+
+  // Time passes; `active` ms of it were rendered (frames counted by the meter); by default
+  // all of it or none, as `rendering` says.
+  void elapse(milliseconds d, std::int64_t active = -1) {
     now += d;
     wall += d.count();
-    total += active;
+    total += active >= 0 ? active : (rendering ? d.count() : 0);
+  }
+  void elapse_to(TimePoint t) {
+    if (t > now) elapse(std::chrono::duration_cast<milliseconds>(t - now));
   }
   // Moves to t0 + `since_start`, rendering all the while when `rendering`.
-  void at(milliseconds since_start, bool rendering = false) {
+  void at(milliseconds since_start, bool render = false) {
     const milliseconds d = std::chrono::duration_cast<milliseconds>(t0 + since_start - now);
     REQUIRE(d.count() >= 0);
-    elapse(d, rendering ? d.count() : 0);
+    elapse(d, render ? d.count() : 0);
   }
   milliseconds since_start() const { return std::chrono::duration_cast<milliseconds>(now - t0); }
 
@@ -201,21 +207,36 @@ struct Rig {
   void collect() {
     for (auto& c : m.take_changes()) changes.push_back(std::move(c));
   }
-  // Jumps to the machine's next wakeup (which must be a real time).
-  void to_wakeup() {
-    const TimePoint w = m.next_wakeup();
-    REQUIRE(w != TimePoint::max());
-    if (w > now) elapse(std::chrono::duration_cast<milliseconds>(w - now));
+  // Walks the machine's wakeups, as the scheduler does, until it puts a request on the wire;
+  // at `limit` (applied with advance()) without one: nullopt. A wakeup may find nothing to
+  // do, but one that is already due and still finds nothing would be a busy loop.
+  std::optional<Outgoing> next_send_before(TimePoint limit) {
+    for (int i = 0; i < 100000; ++i) {
+      if (auto out = poll()) return out;
+      collect();
+      const TimePoint w = m.next_wakeup();
+      if (w >= limit) {
+        elapse_to(limit);
+        advance();
+        return std::nullopt;
+      }
+      if (w <= now) FAIL("next_wakeup() is due but next_request() has nothing to send (busy loop)");
+      elapse_to(w);
+    }
+    FAIL("no request after 100000 wakeups");
+    return std::nullopt;
+  }
+  Outgoing next_send() {
+    auto out = next_send_before(TimePoint::max());
+    REQUIRE(out.has_value());
+    return *out;
   }
 
-  // One heartbeat cycle: the next due time passes with `active` ms rendered, the heartbeat
-  // goes out and gets `answer`.
+  // One heartbeat cycle: `active` ms are rendered, the next heartbeat goes out when the
+  // machine wants it, and gets `answer`.
   Outgoing beat(std::int64_t active, const Answer& answer = ok()) {
-    const TimePoint due = m.next_wakeup();
-    REQUIRE(due > now);
-    REQUIRE(due != TimePoint::max());
-    elapse(std::chrono::duration_cast<milliseconds>(due - now), active);
-    Outgoing out = send();
+    total += active;
+    Outgoing out = next_send();
     reply(answer);
     return out;
   }

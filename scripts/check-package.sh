@@ -43,60 +43,99 @@ if grep -rlF -e "$CM_ROOT/" -e "$BUILD_DIR" "$(dirname "$config")" >/dev/null 2>
   cm_die package "the installed CMake package refers to the source or build tree"
 fi
 
-# 2. Build the consumer against the prefix only. A sanitizer build's static library needs the
-# same runtime in the consumer's link.
+# 2. Build the consumer against the prefix only. A sanitizer build's library needs the same
+# runtime in the consumer's link.
 flags=""
 [[ "$(cache_get CREDITMETER_ASAN)" == ON ]] && flags="-fsanitize=address,undefined"
 [[ "$(cache_get CREDITMETER_TSAN)" == ON ]] && flags="-fsanitize=thread"
 compiler="$(cache_get CMAKE_CXX_COMPILER)"
-cm_log package "configure + build tests/package against the prefix"
-{
-  cmake -S "$CM_ROOT/tests/package" -B "$consumer_build" \
-    -DCMAKE_PREFIX_PATH="$prefix" \
-    -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
-    -DCMAKE_BUILD_TYPE=Release \
-    ${compiler:+-DCMAKE_CXX_COMPILER="$compiler"} \
-    ${flags:+-DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags"} &&
-  cmake --build "$consumer_build" -j "$(cm_jobs)"
-} >"$work/consumer.log" 2>&1 || {
-  cat "$work/consumer.log" >&2
-  cm_die package "the consumer project does not build against the installed package"
-}
-found_dir="$(sed -n 's/^creditmeter_DIR:[A-Z]*=//p' "$consumer_build/CMakeCache.txt")"
-case "$found_dir" in
-  "$prefix"/*) ;;
-  *) cm_die package "find_package found creditmeter in '$found_dir', not in the temporary prefix" ;;
-esac
-
-# 3. Run it and check its output.
 version="$(cache_get CMAKE_PROJECT_VERSION)"
-output="$("$consumer_build/app" 2>&1)" || {
-  printf '%s\n' "$output" >&2
-  cm_die package "the consumer program failed"
-}
-printf '%s\n' "$output" | sed 's/^/    /'
-grep -qxF "creditmeter-package-check version=$version may_render=1" <<<"$output" ||
-  cm_die package "unexpected output (wanted version=$version may_render=1)"
-grep -qxF "creditmeter-package-check OK" <<<"$output" || cm_die package "no OK line"
+major="${version%%.*}"
+shared="$(cache_get CREDITMETER_BUILD_SHARED)" # ON: creditmeter::creditmeter is libcreditmeter.so
 
-# ---------------------------------------------------------------------------------------
-# LATER (shared library + pkg-config): when the build installs libcreditmeter.so and
-# creditmeter.pc, extend here:
-#   - configure a second build dir with -DBUILD_SHARED_LIBS=ON, install it, build the
-#     consumer against it and run it with the prefix's lib dir only (no LD_LIBRARY_PATH into
-#     the build tree); check `readelf -d app` has NEEDED libcreditmeter.so.<major>;
-#   - the block below already compiles main.cpp through pkg-config once a .pc file exists.
-# ---------------------------------------------------------------------------------------
+# build_consumer <dir> <target>: configures and builds tests/package linking <target>.
+build_consumer() {
+  local dir="$1" target="$2" found
+  cm_log package "build tests/package against the prefix, linking $target"
+  {
+    cmake -S "$CM_ROOT/tests/package" -B "$dir" \
+      -DCMAKE_PREFIX_PATH="$prefix" \
+      -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
+      -DCMAKE_BUILD_TYPE=Release \
+      -DCREDITMETER_CONSUMER_TARGET="$target" \
+      ${compiler:+-DCMAKE_CXX_COMPILER="$compiler"} \
+      ${flags:+-DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags"} &&
+    cmake --build "$dir" -j "$(cm_jobs)"
+  } >"$dir.log" 2>&1 || {
+    cat "$dir.log" >&2
+    cm_die package "the consumer project does not build against the installed package ($target)"
+  }
+  found="$(sed -n 's/^creditmeter_DIR:[A-Z]*=//p' "$dir/CMakeCache.txt")"
+  case "$found" in
+    "$prefix"/*) ;;
+    *) cm_die package "find_package found creditmeter in '$found', not in the temporary prefix" ;;
+  esac
+}
+
+# run_consumer <program>: runs it and checks its output.
+run_consumer() {
+  local output
+  output="$("$@" 2>&1)" || {
+    printf '%s\n' "$output" >&2
+    cm_die package "$1 failed"
+  }
+  printf '%s\n' "$output" | sed 's/^/    /'
+  grep -qxF "creditmeter-package-check version=$version may_render=1" <<<"$output" ||
+    cm_die package "unexpected output of $1 (wanted version=$version may_render=1)"
+  grep -qxF "creditmeter-package-check OK" <<<"$output" || cm_die package "no OK line from $1"
+}
+
+# needed <program>: its DT_NEEDED entries, one per line.
+needed() { readelf -d "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+
+# 3. The documented way: find_package + creditmeter::creditmeter.
+build_consumer "$consumer_build" creditmeter::creditmeter
+run_consumer "$consumer_build/app"
+if [[ "$shared" == ON ]]; then
+  needed "$consumer_build/app" | grep -qx "libcreditmeter.so.$major" ||
+    cm_die package "creditmeter::creditmeter should be libcreditmeter.so.$major (NEEDED: $(needed "$consumer_build/app" | tr '\n' ' '))"
+
+  # 4. With the shared library as the default, the static one must work too.
+  build_consumer "$work/consumer-static" creditmeter::creditmeter_static
+  run_consumer "$work/consumer-static/app"
+  if needed "$work/consumer-static/app" | grep -q '^libcreditmeter'; then
+    cm_die package "creditmeter::creditmeter_static links libcreditmeter.so"
+  fi
+fi
+
+# 5. pkg-config (builds without CMake): creditmeter.pc must resolve, relocatably, and build
+# main.cpp. Linking against the static library through pkg-config --static needs the static
+# closure of libcurl (not in the -dev packages), so without a shared library only compile.
 pc="$(find "$prefix" -name creditmeter.pc -print -quit)"
 if [[ -n "$pc" ]]; then
-  cm_log package "pkg-config: build main.cpp with \$(pkg-config --cflags --libs creditmeter)"
-  pc_flags="$(PKG_CONFIG_PATH="$(dirname "$pc")" pkg-config --cflags --libs --static creditmeter)" ||
+  pc_dir="$(dirname "$pc")"
+  pc_cflags="$(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags creditmeter)" &&
+    pc_libs="$(PKG_CONFIG_PATH="$pc_dir" pkg-config --libs creditmeter)" ||
     cm_die package "pkg-config cannot resolve creditmeter.pc"
-  # shellcheck disable=SC2086 # pkg-config output is deliberately word-split
-  "${compiler:-c++}" -std=c++17 $flags "$CM_ROOT/tests/package/main.cpp" -o "$work/app-pc" $pc_flags ||
-    cm_die package "main.cpp does not build with the pkg-config flags"
-  LD_LIBRARY_PATH="$(dirname "$(dirname "$pc")")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$work/app-pc" |
-    grep -qxF "creditmeter-package-check OK" || cm_die package "the pkg-config build failed to run"
+  pc_version="$(PKG_CONFIG_PATH="$pc_dir" pkg-config --modversion creditmeter)"
+  [[ "$pc_version" == "$version" ]] || cm_die package "creditmeter.pc says version $pc_version, the build $version"
+  if [[ "$shared" == ON ]]; then
+    cm_log package "pkg-config: build and run main.cpp with \$(pkg-config --cflags --libs creditmeter)"
+    # shellcheck disable=SC2086 # pkg-config output is deliberately word-split
+    "${compiler:-c++}" -std=c++17 $flags $pc_cflags "$CM_ROOT/tests/package/main.cpp" \
+      -o "$work/app-pc" $pc_libs >"$work/pc.log" 2>&1 || {
+      cat "$work/pc.log" >&2
+      cm_die package "main.cpp does not build with the pkg-config flags"
+    }
+    run_consumer env LD_LIBRARY_PATH="$(dirname "$pc_dir")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$work/app-pc"
+  else
+    cm_log package "pkg-config: compile main.cpp with \$(pkg-config --cflags creditmeter)"
+    # shellcheck disable=SC2086
+    "${compiler:-c++}" -std=c++17 $flags $pc_cflags -c "$CM_ROOT/tests/package/main.cpp" \
+      -o "$work/app-pc.o" || cm_die package "main.cpp does not compile with the pkg-config flags"
+  fi
+else
+  cm_log package "no creditmeter.pc installed; pkg-config check skipped"
 fi
 
 cm_log package "OK: find_package(creditmeter $version) builds and runs ($(cm_elapsed "$start"))"

@@ -14,7 +14,8 @@
 #                  BUILD_DIR/build.log and its tail is printed on failure
 #   JOBS           parallel jobs (default: all cores)
 # The configure step reruns only when the build dir has no generated build system or the
-# settings above changed; CMake itself re-runs when a CMakeLists.txt changes.
+# settings above changed (then from a fresh cache); CMake itself re-runs when a CMakeLists.txt
+# changes.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -45,6 +46,11 @@ elif [[ ! -f "$BUILD_DIR/Makefile" && ! -f "$BUILD_DIR/build.ninja" ]]; then
   need_configure=1 # an earlier configure failed half-way
 elif [[ ! -f "$stamp" ]] || [[ "$(cat "$stamp")" != "$wanted" ]]; then
   need_configure=1
+  # Settings changed: configure from a fresh cache, so an argument dropped from CMAKE_ARGS
+  # does not live on in CMakeCache.txt. Objects stay; only what the change affects rebuilds.
+  if [[ -f "$stamp" ]]; then
+    rm -f "$BUILD_DIR/CMakeCache.txt"
+  fi
 fi
 
 start="$(cm_now)"

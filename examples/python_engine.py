@@ -7,7 +7,7 @@
 A renderer thread (or an asyncio task with --asyncio) gates each frame on may_render(); state
 changes are printed as they come. Exit 0 when all usage was acknowledged, 1 on any error.
 """
-import argparse, asyncio, os, sys, threading, time
+import argparse, asyncio, sys, threading, time
 
 import creditmeter
 
@@ -58,8 +58,7 @@ def main():
     ap.add_argument("--asyncio", action="store_true", help="render from an asyncio task")
     args = ap.parse_args()
     try:  # base_url, api_secret: CREDITMETER_BASE_URL, CREDITMETER_API_SECRET
-        with creditmeter.Client(os.environ.get("CREDITMETER_BASE_URL", ""),
-                                os.environ.get("CREDITMETER_API_SECRET", "")) as client:
+        with creditmeter.Client() as client:
             if args.asyncio:
                 session, frames, delivered = asyncio.run(main_async(client, args.duration))
             else:

@@ -70,3 +70,15 @@ class Renderer:
         assert not self.thread.is_alive(), "renderer thread did not stop"
         if self.error is not None:
             raise self.error
+
+
+def stop_and_check_billing(emulator: Any, client: Any, session: Any) -> Any:
+    """stop() + flush(), then DESIGN.md's invariant: the ledger's active_ms equals the
+    client's active_ms and reported_ms exactly. Returns the session's final stats."""
+    session.stop()
+    assert client.flush(5.0)
+    stats = session.stats()
+    row = emulator.ledger_session(session.id)
+    assert row is not None and row["released"] is True
+    assert row["active_ms"] == stats.active_ms == stats.reported_ms
+    return stats

@@ -8,7 +8,7 @@ import threading
 import weakref
 
 import creditmeter
-from helpers import Recorder, Renderer, wait_until
+from helpers import Recorder, Renderer, stop_and_check_billing, wait_until
 
 
 def test_callbacks_run_on_the_scheduler_thread_in_order(emulator, make_client):
@@ -164,10 +164,7 @@ def test_offline_past_grace_pauses_then_reconnects(emulator, make_client):
         assert s.may_render()
     finally:
         renderer.stop()
-    s.stop()
-    assert client.flush(5.0)
-    stats = s.stats()
-    assert emulator.ledger_session(s.id)["active_ms"] == stats.active_ms == stats.reported_ms
+    stop_and_check_billing(emulator, client, s)
 
 
 def test_out_of_credits_pauses_and_topup_resumes(emulator, make_client):
@@ -184,3 +181,40 @@ def test_out_of_credits_pauses_and_topup_resumes(emulator, make_client):
         renderer.stop()
     s.stop()
     assert client.flush(5.0)
+
+
+def test_last_reference_dropped_inside_its_own_callback(emulator, make_client):
+    secret = emulator.create_account("free", 50)
+    client = make_client(secret)
+    holder = []
+    done = []
+
+    def on_change(change):
+        if change.to_state == "paused_by_user":
+            holder.clear()  # the Session is collected here, on the scheduler thread
+            gc.collect()
+            done.append(True)
+
+    holder.append(client.start_session(on_state_change=on_change))
+    holder[0].pause()
+    assert wait_until(lambda: done, 5)
+    assert client.flush(5.0)
+    # The scheduler goes on serving new sessions.
+    with client.start_session() as s:
+        assert s.may_render()
+
+
+def test_client_closed_inside_a_callback(emulator, make_client):
+    secret = emulator.create_account("free", 50)
+    client = make_client(secret)
+    seen = []
+
+    def on_change(change):
+        seen.append(change.to_state)
+        if change.to_state == "paused_by_user":
+            client.close()  # the thread join is deferred: no deadlock
+
+    s = client.start_session(on_state_change=on_change)
+    s.pause()
+    assert wait_until(lambda: client.closed and "stopped" in seen, 5), seen
+    assert wait_until(lambda: (emulator.ledger_session(s.id) or {}).get("released") is True, 5)

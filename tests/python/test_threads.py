@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import creditmeter
-from helpers import Recorder, Renderer, wait_until
+from helpers import Recorder, Renderer, stop_and_check_billing, wait_until
 
 
 def test_renderer_thread_with_pause_and_resume(emulator, make_client):
@@ -31,10 +31,7 @@ def test_renderer_thread_with_pause_and_resume(emulator, make_client):
         assert wait_until(lambda: s.stats().active_ms > active_before + 100, 5)
     finally:
         renderer.stop()
-    s.stop()
-    assert client.flush(5.0)
-    stats = s.stats()
-    assert emulator.ledger_session(s.id)["active_ms"] == stats.active_ms == stats.reported_ms
+    stop_and_check_billing(emulator, client, s)
     assert wait_until(lambda: rec.saw("stopped"), 5)
     assert rec.states().count("paused_by_user") == 5
 

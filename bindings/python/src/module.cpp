@@ -586,6 +586,21 @@ void install_fast_methods(py::handle type) {
   }
 }
 
+// __enter__ returns self; __exit__ calls `leave` (which releases the GIL) and lets
+// exceptions propagate.
+template <typename T>
+void context_manager(py::class_<T>& cls, void (T::*leave)(), const char* what) {
+  cls.def("__enter__", [](py::object self) { return self; });
+  cls.def(
+      "__exit__",
+      [leave](T& self, const py::object&, const py::object&, const py::object&) {
+        (self.*leave)();
+        return false;
+      },
+      py::arg("exc_type").none(true), py::arg("exc_value").none(true), py::arg("traceback").none(true),
+      (std::string("Calls ") + what + "; exceptions propagate.").c_str());
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_native, m) {
@@ -650,19 +665,12 @@ PYBIND11_MODULE(_native, m) {
       .def("on_state_change", &PySession::on_state_change, py::arg("fn").none(true),
            "Sets (or with None removes) the callback fn(change: StateChange), run on the client's "
            "scheduler thread. Exceptions it raises are logged to the 'creditmeter' logger.")
-      .def("__enter__", [](py::object self) { return self; })
-      .def(
-          "__exit__",
-          [](PySession& s, const py::object&, const py::object&, const py::object&) {
-            s.stop();
-            return false;
-          },
-          py::arg("exc_type").none(true), py::arg("exc_value").none(true), py::arg("traceback").none(true))
       .def("__repr__", [](PySession& s) { return "<creditmeter.Session id='" + s.id() + "' state='" + s.state() + "'>"; });
 
   install_fast_methods(session_class);
+  context_manager(session_class, &PySession::stop, "stop()");
 
-  py::class_<PyClient>(m, "Client",
+  auto client_class = py::class_<PyClient>(m, "Client",
                        "One Client per account and server. Makes no network call until start_session(). "
                        "A context manager: leaving the `with` block calls close().")
       .def(py::init<const std::string&, const std::string&, const py::object&, const std::string&,
@@ -684,15 +692,8 @@ PYBIND11_MODULE(_native, m) {
       .def("credit_summary", &PyClient::credit_summary, "GET /v2/credit-summaries (releases the GIL).")
       .def("close", &PyClient::close,
            "Stops every session and delivers usage for at most shutdown_timeout. Idempotent.")
-      .def_property_readonly("closed", &PyClient::closed)
-      .def("__enter__", [](py::object self) { return self; })
-      .def(
-          "__exit__",
-          [](PyClient& c, const py::object&, const py::object&, const py::object&) {
-            c.close();
-            return false;
-          },
-          py::arg("exc_type").none(true), py::arg("exc_value").none(true), py::arg("traceback").none(true));
+      .def_property_readonly("closed", &PyClient::closed);
+  context_manager(client_class, &PyClient::close, "close()");
 
   m.def("_at_exit", &at_exit, "Registered with atexit by the creditmeter package.");
   m.def("_is_scheduler_thread", [] { return t_scheduler_thread; });

@@ -494,8 +494,12 @@ void at_exit() {
   }
   py::gil_scoped_release nogil;
   for (auto& s : sessions) {
-    s->on_state_change(nullptr);
-    s->stop();
+    try {
+      s->on_state_change(nullptr);
+      s->stop();
+    } catch (const std::exception& e) {  // e.g. a Client inherited through fork()
+      write_stderr(std::string("at exit: ") + e.what());
+    }
   }
   sessions.clear();  // a Python object may still own them: ~Session runs with its dealloc
   clients.clear();   // ~Client: flush for at most shutdown_timeout, then join

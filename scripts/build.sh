@@ -17,6 +17,7 @@
 # settings above changed (then from a fresh cache); CMake itself re-runs when a CMakeLists.txt
 # changes.
 set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 BUILD_DIR="$(cm_abs_build_dir "${BUILD_DIR:-build}")"

@@ -7,6 +7,7 @@
 #   BUILD_DIR=build-x scripts/check-package.sh
 #   KEEP_PREFIX=1 scripts/check-package.sh    # keep the temporary prefix for inspection
 set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 BUILD_DIR="$(cm_abs_build_dir "${BUILD_DIR:-build}")"
@@ -114,9 +115,10 @@ fi
 pc="$(find "$prefix" -name creditmeter.pc -print -quit)"
 if [[ -n "$pc" ]]; then
   pc_dir="$(dirname "$pc")"
-  pc_cflags="$(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags creditmeter)" &&
-    pc_libs="$(PKG_CONFIG_PATH="$pc_dir" pkg-config --libs creditmeter)" ||
+  if ! pc_cflags="$(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags creditmeter)" ||
+     ! pc_libs="$(PKG_CONFIG_PATH="$pc_dir" pkg-config --libs creditmeter)"; then
     cm_die package "pkg-config cannot resolve creditmeter.pc"
+  fi
   pc_version="$(PKG_CONFIG_PATH="$pc_dir" pkg-config --modversion creditmeter)"
   [[ "$pc_version" == "$version" ]] || cm_die package "creditmeter.pc says version $pc_version, the build $version"
   if [[ "$shared" == ON ]]; then

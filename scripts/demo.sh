@@ -8,9 +8,11 @@
 # Environment: BUILD_DIR (default build/), BUILD_TYPE (default RelWithDebInfo),
 # CREDITMETER_SKIP_DEPS=1 skips scripts/install-deps.sh, DEMO_TIMEOUT (seconds, default 120).
 set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-export BUILD_DIR="$(cm_abs_build_dir "${BUILD_DIR:-build}")"
+BUILD_DIR="$(cm_abs_build_dir "${BUILD_DIR:-build}")"
+export BUILD_DIR
 DEMO_TIMEOUT="${DEMO_TIMEOUT:-120}"
 EMULATOR="$BUILD_DIR/tools/emulator/creditmeter-emulator"
 # The demo program: examples/timeline_demo, or tools/demo/timeline_demo where it lives today.

@@ -7,6 +7,7 @@
 #   scripts/install-deps.sh --check    # only report what is missing (exit 1 if anything is)
 #   scripts/install-deps.sh --list     # print the package list, one per line
 set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 # The one list of system packages. Keep every package in exactly one group, with what needs it.

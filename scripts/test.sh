@@ -15,6 +15,7 @@
 # "unit|smoke", a ctest label regex); CREDITMETER_SKIP_DEPS=1 skips scripts/install-deps.sh.
 # Exits non-zero if any stage fails; prints one summary line per stage with its time.
 set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 variant=default
@@ -62,7 +63,8 @@ case "$variant" in
     export TSAN_OPTIONS
     ;;
 esac
-export BUILD_DIR="$(cm_abs_build_dir "${BUILD_DIR:-$dir}")"
+BUILD_DIR="$(cm_abs_build_dir "${BUILD_DIR:-$dir}")"
+export BUILD_DIR
 export BUILD_TYPE="${BUILD_TYPE:-$type}"
 export CMAKE_ARGS="${san_args[*]}${CMAKE_ARGS:+ $CMAKE_ARGS}"
 

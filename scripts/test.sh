@@ -117,6 +117,7 @@ finish() {
   exit "$failed"
 }
 
+# shellcheck disable=SC2317 # called through stage()
 run_ctest() {
   # shellcheck disable=SC2206 # CTEST_ARGS is deliberately word-split
   local extra=(${CTEST_ARGS:-})

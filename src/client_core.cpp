@@ -11,7 +11,9 @@
 #include "core/protocol.hpp"
 #include "creditmeter/errors.hpp"
 #include "curl_transport.hpp"
+#include "core/jwt.hpp"
 #include "endpoint.hpp"
+#include "journal.hpp"
 #include "session_impl.hpp"
 #include "uuid.hpp"
 
@@ -78,7 +80,48 @@ std::shared_ptr<ClientCore> ClientCore::create(ClientOptions options, std::share
       has_control_chars(options.pinned_public_key)) {
     throw InvalidArgument("ca_file, proxy and pinned_public_key must not contain control characters");
   }
-  return std::shared_ptr<ClientCore>(new ClientCore(std::move(options), std::move(transport)));
+  std::shared_ptr<ClientCore> core(new ClientCore(std::move(options), std::move(transport)));
+  // Secretless clients learn their account from their first token (its `sub` claim).
+  if (!core->options_.api_secret.empty()) core->open_journal(account_key_from_secret(core->options_.api_secret));
+  return core;
+}
+
+void ClientCore::open_journal(const std::string& account) {
+  std::lock_guard<std::mutex> lock(journal_mutex_);
+  if (journal_) return;
+  if (options_.journal_dir.has_value() && options_.journal_dir->empty()) return;  // "" = no journal
+  const std::string root = options_.journal_dir.has_value() ? *options_.journal_dir : default_journal_root();
+  if (root.empty()) {
+    logger_->warning("usage journal disabled: neither XDG_STATE_HOME nor HOME is set; set ClientOptions::journal_dir");
+    return;
+  }
+  journal_ = Journal::open(root, options_.base_url, account, options_.journal_max_bytes, *logger_);
+  if (!journal_) return;
+  journal_ptr_.store(journal_.get(), std::memory_order_release);
+
+  // Recovery: what dead processes still owe goes into our journal first, then out.
+  std::vector<std::shared_ptr<SessionImpl>> recovered;
+  for (const core::RecoveredSession& r : journal_->adopt_orphans()) {
+    core::RecoveryState state;
+    if (r.unacknowledged) state.unacknowledged.push_back(*r.unacknowledged);
+    for (const auto& extra : r.extra_unacknowledged) state.unacknowledged.push_back(extra);
+    state.last_seq = r.last_seq;
+    state.sent_ms = r.sent_ms;
+    state.total_ms = r.total_ms;
+    state.interval = milliseconds(std::max<std::int64_t>(1000, r.interval_ms));
+    state.grace = milliseconds(std::max<std::int64_t>(1000, r.grace_ms));
+    core::SessionMachine machine(r.session_id, r.model, r.surface, state, clock_->now(), [this] { return random01(); });
+    auto session = std::make_shared<SessionImpl>(shared_from_this(), r.session_id, std::move(machine), nullptr,
+                                                 options_.idle_after);
+    for (const auto& record : session->journal_snapshot()) journal_->append(record);
+    logger_->info("session " + r.session_id + ": recovering " +
+                  std::to_string(std::max<std::int64_t>(0, state.total_ms - state.sent_ms)) +
+                  " ms of unreported usage and " + std::to_string(state.unacknowledged.size()) +
+                  " unacknowledged request(s) from a previous process");
+    recovered.push_back(std::move(session));
+  }
+  if (journal_->commit()) journal_->release_orphans();
+  for (auto& s : recovered) scheduler_.add(s, shared_from_this());
 }
 
 ClientCore::ClientCore(ClientOptions options, std::shared_ptr<Transport> transport)
@@ -263,6 +306,13 @@ std::shared_ptr<SessionImpl> ClientCore::start_session(SessionOptions options) {
     const core::TokenGrant grant = exchange(id, options.model, options.surface);
     const auto wall_ms = std::chrono::duration_cast<milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count();
+    if (options_.api_secret.empty()) {
+      if (auto sub = core::jwt_subject(grant.token)) open_journal(*sub);
+    }
+    if (Journal* j = journal()) {
+      j->append(core::session_record(grant.session_id, options.model, options.surface,
+                                     grant.heartbeat_interval.count(), grant.offline_grace.count()));
+    }
     core::SessionMachine machine(grant.session_id, options.model, options.surface, grant, clock_->now(), wall_ms,
                                  [this] { return random01(); });
     session = std::make_shared<SessionImpl>(shared_from_this(), grant.session_id, std::move(machine),
@@ -318,6 +368,14 @@ void ClientCore::shutdown() {
   }
   for (auto& s : sessions) s->stop();
   scheduler_.shutdown(options_.shutdown_timeout);
+  if (!scheduler_.on_scheduler_thread()) {
+    // Closing the journal frees its lock: what it still holds is the next Client's to deliver.
+    std::lock_guard<std::mutex> lock(journal_mutex_);
+    journal_ptr_.store(nullptr, std::memory_order_release);
+    // A scheduler that ran decided cleanliness itself (finish_loop); one that never ran owes nothing.
+    if (journal_ && !scheduler_.ever_started()) journal_->set_clean(true);
+    journal_.reset();
+  }
 }
 
 }  // namespace detail

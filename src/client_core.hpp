@@ -22,6 +22,7 @@ namespace creditmeter {
 namespace detail {
 
 class SessionImpl;
+class Journal;
 
 class ClientCore : public std::enable_shared_from_this<ClientCore> {
  public:
@@ -48,10 +49,14 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   core::Answer read_answer(core::Outgoing::Kind kind, const HttpResponse& response,
                            std::int64_t wall_s) const;
   const std::string& base_url() const { return options_.base_url; }
+  // The usage journal, or nullptr (disabled, unusable, or not open yet in secretless mode).
+  Journal* journal() const { return journal_ptr_.load(std::memory_order_acquire); }
 
  private:
   ClientCore(ClientOptions options, std::shared_ptr<Transport> transport);
   void check_usable() const;
+  // Opens the journal for `account` (once) and recovers what dead processes left in it.
+  void open_journal(const std::string& account);
   core::TokenGrant exchange(const std::string& session_id, const std::string& model,
                             const std::string& surface);
   [[noreturn]] void throw_for(const HttpResponse& response, const std::string& action) const;
@@ -66,6 +71,10 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
 
   std::mutex random_mutex_;
   std::mt19937_64 prng_;
+
+  std::mutex journal_mutex_;
+  std::unique_ptr<Journal> journal_;
+  std::atomic<Journal*> journal_ptr_{nullptr};
 
   std::mutex sessions_mutex_;
   std::vector<std::weak_ptr<SessionImpl>> sessions_;  // every session, audio-only included

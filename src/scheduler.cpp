@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "client_core.hpp"
+#include "journal.hpp"
 #include "core/backoff.hpp"
 #include "logger.hpp"
 #include "session_impl.hpp"
@@ -25,6 +26,11 @@ Scheduler::~Scheduler() {
   if (!thread_.joinable()) return;
   if (on_scheduler_thread()) thread_.detach();  // the last owner let go inside a callback
   else thread_.join();
+}
+
+bool Scheduler::ever_started() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return ever_started_;
 }
 
 bool Scheduler::started() const {
@@ -52,6 +58,7 @@ void Scheduler::add(std::shared_ptr<SessionImpl> session, std::shared_ptr<void> 
     pokes_.push_back(std::move(session));
     if (!running_ && !quit_) {
       running_ = true;
+      ever_started_ = true;
       thread_ = std::thread([this, keep_alive] { run(); });
       thread_id_ = thread_.get_id();
     }
@@ -113,6 +120,8 @@ void Scheduler::run() {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!pokes_.empty()) wait = milliseconds(0);
     }
+    flush_outbox();
+    maintain_journal();
     transport.poll(std::max(wait, milliseconds(0)));
   }
 
@@ -123,8 +132,10 @@ void Scheduler::run() {
 
 void Scheduler::finish_loop() {
   // Past the shutdown deadline: abort what is on the wire (the machines keep the usage as
-  // unacknowledged), then say what stays undelivered.
+  // unacknowledged, and so does the journal), then say what stays undelivered.
+  outbox_.clear();
   core_.transport().abort_all();
+  if (Journal* journal = core_.journal()) journal->commit();
   std::vector<std::shared_ptr<SessionImpl>> left;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -133,19 +144,22 @@ void Scheduler::finish_loop() {
     pokes_.clear();
     running_ = false;
   }
+  Journal* journal = core_.journal();
   for (const auto& s : left) {
     s->dispatch_changes(core_.logger());
     const std::int64_t ms = s->unacknowledged_ms();
     core_.logger().warning("session " + s->id() + ": " + std::to_string(ms) +
-                           " ms of usage not acknowledged by the server at shutdown");
+                           " ms of usage not acknowledged by the server at shutdown" +
+                           (journal ? " (kept in the journal: the next Client delivers it)" : " (no journal: lost)"));
   }
+  if (journal != nullptr) journal->set_clean(left.empty());
   while (!timers_.empty()) timers_.pop();
 }
 
 void Scheduler::step(const std::shared_ptr<SessionImpl>& session) {
   const core::TimePoint now = core_.clock().now();
   SessionImpl::Step s = session->step(now, wall_ms());
-  for (const auto& line : s.logs) core_.logger().log(line.level, line.message);
+  absorb(session, s.logs, s.journal);
   if (s.finished) {
     session->dispatch_changes(core_.logger());
     std::lock_guard<std::mutex> lock(mutex_);
@@ -162,8 +176,53 @@ void Scheduler::step(const std::shared_ptr<SessionImpl>& session) {
       timers_.push(Timer{s.next_wakeup, session->timer_generation, session});
     }
   }
-  if (s.request) send(session, *s.request, s.token, s.interval);
+  if (s.request) outbox_.push_back(Outbound{session, std::move(*s.request), std::move(s.token), s.interval});
   session->dispatch_changes(core_.logger());
+}
+
+void Scheduler::absorb(const std::shared_ptr<SessionImpl>& session, const std::vector<core::LogLine>& logs,
+                       const std::vector<core::JournalOp>& journal) {
+  for (const auto& line : logs) core_.logger().log(line.level, line.message);
+  if (Journal* j = core_.journal()) j->append_ops(session->id(), journal);
+}
+
+void Scheduler::flush_outbox() {
+  Journal* journal = core_.journal();
+  while (!outbox_.empty()) {
+    if (journal != nullptr) journal->commit();
+    std::vector<Outbound> batch;
+    batch.swap(outbox_);
+    for (const auto& b : batch) {
+      if (b.request.kind == core::Outgoing::Kind::heartbeat && b.request.active_ms > 0) {
+        crash_point("after_journal_before_send");
+      }
+    }
+    for (const auto& b : batch) send(b.session, b.request, b.token, b.interval);
+  }
+  if (journal != nullptr) journal->commit();  // acknowledgements ride along, unsynced
+}
+
+void Scheduler::maintain_journal() {
+  Journal* journal = core_.journal();
+  if (journal == nullptr) return;
+  if (journal->wants_compaction()) {
+    std::vector<std::string> records;
+    for (const auto& s : sessions()) {
+      for (auto& r : s->journal_snapshot()) records.push_back(std::move(r));
+    }
+    journal->rewrite(records);
+  }
+  const bool full = journal->full();
+  if (full == journal_full_) return;
+  journal_full_ = full;
+  core_.logger().log(full ? LogLevel::error : LogLevel::info,
+                     full ? "usage journal full (" + std::to_string(journal->size()) +
+                                " bytes): sessions pause rather than risk losing usage"
+                          : "usage journal has room again: sessions resume");
+  for (const auto& s : sessions()) {
+    s->set_local_hold(full ? Reason::journal_full : Reason::none);
+    s->dispatch_changes(core_.logger());
+  }
 }
 
 void Scheduler::send(const std::shared_ptr<SessionImpl>& session, const core::Outgoing& request,
@@ -182,10 +241,12 @@ void Scheduler::send(const std::shared_ptr<SessionImpl>& session, const core::Ou
 
 void Scheduler::on_response(const std::shared_ptr<SessionImpl>& session, core::Outgoing::Kind kind,
                             HttpResponse response) {
-  core::Answer answer = core_.read_answer(kind, response, wall_ms() / 1000);
-  for (const auto& line : session->on_answer(core_.clock().now(), answer)) {
-    core_.logger().log(line.level, line.message);
+  if (kind == core::Outgoing::Kind::heartbeat && response.status >= 200 && response.status < 300) {
+    crash_point("after_answer_before_ack");
   }
+  core::Answer answer = core_.read_answer(kind, response, wall_ms() / 1000);
+  const SessionImpl::Step effects = session->on_answer(core_.clock().now(), answer);
+  absorb(session, effects.logs, effects.journal);
   if (!response.aborted) step(session);
 }
 

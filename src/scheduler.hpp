@@ -36,6 +36,7 @@ class Scheduler {
 
   bool on_scheduler_thread() const { return std::this_thread::get_id() == thread_id_; }
   bool started() const;
+  bool ever_started() const;
   std::vector<std::shared_ptr<SessionImpl>> sessions() const;
 
  private:
@@ -46,8 +47,22 @@ class Scheduler {
     bool operator>(const Timer& other) const { return when > other.when; }
   };
 
+  struct Outbound {
+    std::shared_ptr<SessionImpl> session;
+    core::Outgoing request;
+    std::string token;
+    std::chrono::milliseconds interval;
+  };
+
   void run();
   void step(const std::shared_ptr<SessionImpl>& session);
+  // Logs and journals what a session's machine produced.
+  void absorb(const std::shared_ptr<SessionImpl>& session, const std::vector<core::LogLine>& logs,
+              const std::vector<core::JournalOp>& journal);
+  // Group commit: one journal write + fdatasync for the turn, then every request goes out.
+  void flush_outbox();
+  // Compaction and the journal_full hold.
+  void maintain_journal();
   void send(const std::shared_ptr<SessionImpl>& session, const core::Outgoing& request,
             const std::string& token, std::chrono::milliseconds interval);
   void on_response(const std::shared_ptr<SessionImpl>& session, core::Outgoing::Kind kind,
@@ -64,11 +79,14 @@ class Scheduler {
   bool quit_ = false;
   core::TimePoint quit_deadline_{};
   bool running_ = false;
+  bool ever_started_ = false;
   std::thread thread_;
   std::thread::id thread_id_;
 
   // Scheduler thread only.
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
+  std::vector<Outbound> outbox_;
+  bool journal_full_ = false;
 };
 
 }  // namespace detail

@@ -1,6 +1,7 @@
 #include "session_impl.hpp"
 
 #include "client_core.hpp"
+#include "core/journal_format.hpp"
 #include "logger.hpp"
 
 namespace creditmeter {
@@ -18,7 +19,15 @@ SessionImpl::SessionImpl(std::shared_ptr<ClientCore> core, std::string id,
   meter.clock = &core_->clock();
   meter.idle_after_ns = duration_cast<nanoseconds>(idle_after).count();
   meter.billed = machine_.has_value();
-  meter.gate.store(1u | (1u << 1), std::memory_order_release);  // active, generation 1
+  if (machine_ && machine_->stopped()) {
+    // Recovered from a dead process's journal: nothing renders, the release is owed.
+    final_ms_ = machine_->final_ms();
+    local_stopped_ = true;
+    published_ = SessionState::stopped;
+    meter.gate.store(0, std::memory_order_release);
+  } else {
+    meter.gate.store(1u | (1u << 1), std::memory_order_release);  // active, generation 1
+  }
 }
 
 std::int64_t SessionImpl::total_ms_locked() const {
@@ -142,15 +151,38 @@ SessionImpl::Step SessionImpl::step(core::TimePoint now, std::int64_t wall_ms) {
   out.next_wakeup = machine_->next_wakeup();
   out.finished = machine_->finished();
   out.logs = machine_->take_logs();
+  out.journal = machine_->take_journal();
   after_change_locked();
   return out;
 }
 
-std::vector<core::LogLine> SessionImpl::on_answer(core::TimePoint now, const core::Answer& answer) {
+SessionImpl::Step SessionImpl::on_answer(core::TimePoint now, const core::Answer& answer) {
+  Step out;
   std::lock_guard<std::mutex> lock(mutex_);
   machine_->on_answer(now, answer);
   after_change_locked();
-  return machine_->take_logs();
+  out.logs = machine_->take_logs();
+  out.journal = machine_->take_journal();
+  return out;
+}
+
+void SessionImpl::set_local_hold(Reason reason) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!machine_) return;
+  machine_->set_local_hold(reason);
+  after_change_locked();
+}
+
+std::vector<std::string> SessionImpl::journal_snapshot() const {
+  std::vector<std::string> records;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!machine_) return records;
+  records.push_back(core::session_record(id_, machine_->model(), machine_->surface(), machine_->interval().count(),
+                                         machine_->grace().count()));
+  for (const auto& op : machine_->journal_snapshot(total_ms_locked())) {
+    records.push_back(core::journal_op_record(id_, op));
+  }
+  return records;
 }
 
 void SessionImpl::set_callback(StateChangeCallback callback) {

@@ -55,9 +55,13 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
     core::TimePoint next_wakeup{};
     bool finished = false;
     std::vector<core::LogLine> logs;
+    std::vector<core::JournalOp> journal;
   };
   Step step(core::TimePoint now, std::int64_t wall_ms);
-  std::vector<core::LogLine> on_answer(core::TimePoint now, const core::Answer& answer);
+  Step on_answer(core::TimePoint now, const core::Answer& answer);
+  void set_local_hold(Reason reason);
+  // The records that rebuild this session in a compacted journal.
+  std::vector<std::string> journal_snapshot() const;
   // Runs the queued transitions through the callback, outside every SDK lock.
   void dispatch_changes(const Logger& logger);
   std::int64_t unacknowledged_ms() const;

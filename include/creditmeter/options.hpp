@@ -2,6 +2,7 @@
 // Options of a Client and of a Session. Durations are std::chrono::milliseconds.
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,6 +40,9 @@ struct ClientOptions {
   // Usage journal directory. Unset: $XDG_STATE_HOME/creditmeter (or
   // ~/.local/state/creditmeter); empty string: no journal.
   std::optional<std::string> journal_dir;
+  // Above this size (after compaction) sessions pause with reason journal_full rather than
+  // risk losing usage.
+  std::uint64_t journal_max_bytes = 64ull << 20;
 
   // ~Client stops its sessions and delivers their usage for at most this long.
   std::chrono::milliseconds shutdown_timeout{2000};

@@ -41,6 +41,30 @@ SessionMachine::SessionMachine(std::string session_id, std::string model, std::s
   period_start_wall_ms_ = wall_ms;
 }
 
+SessionMachine::SessionMachine(std::string session_id, std::string model, std::string surface,
+                               const RecoveryState& r, TimePoint now, std::function<double()> random01)
+    : session_id_(std::move(session_id)),
+      model_(std::move(model)),
+      surface_(std::move(surface)),
+      random01_(std::move(random01)),
+      grace_(r.grace) {
+  backoff_.interval = r.interval;
+  stopped_ = true;
+  published_state_ = SessionState::stopped;
+  published_reason_ = Reason::stopped;
+  last_seq_ = r.last_seq;
+  sent_ms_ = r.sent_ms;
+  final_ms_ = std::max(r.total_ms, r.sent_ms);
+  for (const auto& out : r.unacknowledged) {
+    if (!pending_) pending_ = Pending{out, now, 0};
+    else recovery_queue_.push_back(out);
+  }
+  exchange_needed_ = true;  // a dead process's token is no use: re-attach first
+  exchange_retry_at_ = now;
+  next_due_ = now + backoff_.interval;
+  grace_deadline_ = TimePoint::max();
+}
+
 // ---------------------------------------------------------------------------- state
 
 SessionState SessionMachine::state() const {
@@ -148,11 +172,19 @@ void SessionMachine::advance(TimePoint now) {
 }
 
 TimePoint SessionMachine::next_wakeup() const {
-  if (on_wire_) return stopped_ ? never() : (offline_ ? never() : grace_deadline_);
+  if (on_wire_) {
+    if (stopped_) return never();
+    return std::min(offline_ ? never() : grace_deadline_, pending_ ? next_due_ : never());
+  }
   TimePoint t = never();
   if (!stopped_ && !offline_) t = std::min(t, grace_deadline_);
   if (exchange_needed_) return std::min(t, probe_ || flush_ ? TimePoint::min() : exchange_retry_at_);
-  if (pending_) return std::min(t, probe_ || flush_ ? TimePoint::min() : pending_->retry_at);
+  if (pending_) {
+    // Also wake at the due time: a checkpoint of the usage accrued behind it is due.
+    const TimePoint due = stopped_ ? never() : next_due_;
+    return std::min({t, due, probe_ || flush_ ? TimePoint::min() : pending_->retry_at});
+  }
+  if (!recovery_queue_.empty()) return TimePoint::min();
   if (stopped_) return release_acked_ ? t : TimePoint::min();
   if (probe_ || flush_) return TimePoint::min();
   return std::min(t, next_due_);
@@ -163,6 +195,14 @@ TimePoint SessionMachine::next_wakeup() const {
 std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t wall_ms,
                                                      std::int64_t total_active_ms) {
   advance(now);
+  if (pending_ && !stopped_ && now >= next_due_) {
+    // Usage accrues behind an unacknowledged heartbeat: checkpoint it every interval.
+    JournalOp cp;
+    cp.kind = JournalOp::Kind::checkpoint;
+    cp.total_ms = total_active_ms;
+    journal_.push_back(cp);
+    next_due_ = now + backoff_.interval;
+  }
   if (on_wire_) return std::nullopt;
   const bool urgent = probe_ || flush_;
 
@@ -176,6 +216,10 @@ std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t
     return ex;
   }
 
+  if (!pending_ && !recovery_queue_.empty()) {
+    pending_ = Pending{recovery_queue_.front(), now, 0};
+    recovery_queue_.erase(recovery_queue_.begin());
+  }
   if (pending_) {
     if (!urgent && now < pending_->retry_at) return std::nullopt;
     probe_ = flush_ = false;
@@ -209,6 +253,10 @@ std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t
   out.idempotency_key = idempotency_key(session_id_, out.seq);
   sent_ms_ += out.active_ms;
   pending_ = Pending{out, now, 0};
+  JournalOp sent;
+  sent.kind = JournalOp::Kind::sent;
+  sent.request = out;
+  journal_.push_back(std::move(sent));
   on_wire_ = true;
   return out;
 }
@@ -273,6 +321,10 @@ void SessionMachine::on_answer(TimePoint now, const Answer& answer) {
                                std::to_string(req.seq) + " refused as an idempotency mismatch; its " +
                                std::to_string(req.active_ms) + " ms move to the next heartbeat");
       sent_ms_ -= req.active_ms;
+      JournalOp drop;
+      drop.kind = JournalOp::Kind::drop;
+      drop.seq = req.seq;
+      journal_.push_back(drop);
       const bool was_release = req.kind == Outgoing::Kind::release;
       pending_.reset();
       if (!was_release) flush_ = true;
@@ -324,6 +376,10 @@ void SessionMachine::on_exchange_answer(TimePoint now, const Answer& answer) {
 void SessionMachine::acknowledge(const Answer& answer) {
   const Outgoing& req = pending_->request;
   reported_ms_ += req.active_ms;
+  JournalOp ack;
+  ack.kind = JournalOp::Kind::ack;
+  ack.seq = req.seq;
+  journal_.push_back(ack);
   if (req.kind == Outgoing::Kind::release) release_acked_ = true;
   if (answer.ack) {
     credits_charged_ += answer.ack->credits_charged;
@@ -367,6 +423,33 @@ std::vector<StateChange> SessionMachine::take_changes() {
   return out;
 }
 
+std::vector<JournalOp> SessionMachine::take_journal() {
+  std::vector<JournalOp> out;
+  out.swap(journal_);
+  return out;
+}
+
+std::vector<JournalOp> SessionMachine::journal_snapshot(std::int64_t total_active_ms) const {
+  std::vector<JournalOp> ops;
+  JournalOp state;
+  state.kind = JournalOp::Kind::state;
+  state.seq = last_seq_;
+  state.total_ms = stopped_ ? final_ms_ : total_active_ms;
+  state.sent_ms = sent_ms_;
+  if (pending_) state.sent_ms -= pending_->request.active_ms;
+  for (const auto& q : recovery_queue_) state.sent_ms -= q.active_ms;
+  ops.push_back(state);
+  auto sent = [&ops](const Outgoing& out) {
+    JournalOp op;
+    op.kind = JournalOp::Kind::sent;
+    op.request = out;
+    ops.push_back(op);
+  };
+  if (pending_) sent(pending_->request);
+  for (const auto& q : recovery_queue_) sent(q);
+  return ops;
+}
+
 std::vector<LogLine> SessionMachine::take_logs() {
   std::vector<LogLine> out;
   out.swap(logs_);
@@ -378,7 +461,7 @@ void SessionMachine::log(LogLevel level, std::string message) {
 }
 
 bool SessionMachine::delivered(std::int64_t target_ms) const {
-  if (pending_ || exchange_needed_) return false;
+  if (pending_ || exchange_needed_ || !recovery_queue_.empty()) return false;
   if (stopped_) return release_acked_;
   return reported_ms_ >= target_ms;
 }

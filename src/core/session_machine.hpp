@@ -42,6 +42,28 @@ struct Answer {
   std::optional<TokenGrant> grant;   // a readable token-exchange answer (2xx)
 };
 
+// What the journal must record (src/journal.cpp): a heartbeat or release before it is first
+// sent, its acknowledgement, a key burnt by a mismatch, and the usage accrued while one is
+// unacknowledged (checkpoint), so that a kill -9 loses at most one interval.
+struct JournalOp {
+  enum class Kind { sent, ack, drop, checkpoint, state };
+  Kind kind = Kind::sent;
+  Outgoing request;             // sent
+  std::uint64_t seq = 0;        // ack, drop; state: the last seq used
+  std::int64_t total_ms = 0;    // checkpoint, state: the meter's total
+  std::int64_t sent_ms = 0;     // state: usage in acknowledged heartbeats/releases
+};
+
+// A session's billing state as read back from a dead process's journal.
+struct RecoveryState {
+  std::vector<Outgoing> unacknowledged;  // resent as they are, in order
+  std::uint64_t last_seq = 0;
+  std::int64_t sent_ms = 0;
+  std::int64_t total_ms = 0;
+  std::chrono::milliseconds interval{60000};
+  std::chrono::milliseconds grace{300000};
+};
+
 struct LogLine {
   LogLevel level;
   std::string message;
@@ -52,6 +74,12 @@ class SessionMachine {
   SessionMachine(std::string session_id, std::string model, std::string surface,
                  const TokenGrant& grant, TimePoint now, std::int64_t wall_ms,
                  std::function<double()> random01);
+
+  // A session recovered from a dead process's journal: stopped, it re-attaches (token
+  // exchange with the same id), resends what was never acknowledged, then releases with
+  // the rest of the usage.
+  SessionMachine(std::string session_id, std::string model, std::string surface,
+                 const RecoveryState& recovered, TimePoint now, std::function<double()> random01);
 
   // --- inputs -----------------------------------------------------------------------
   // The request to put on the wire now, if any. `total_active_ms` is the meter's total.
@@ -77,18 +105,24 @@ class SessionMachine {
   TimePoint next_wakeup() const;
   std::vector<StateChange> take_changes();
   std::vector<LogLine> take_logs();
+  std::vector<JournalOp> take_journal();
+  // The records that rebuild this session's journal state (compaction).
+  std::vector<JournalOp> journal_snapshot(std::int64_t total_active_ms) const;
+  const std::string& model() const { return model_; }
+  const std::string& surface() const { return surface_; }
 
   // Everything up to `target_ms` acknowledged, nothing on the wire or waiting to be resent,
   // and, once stopped, the release acknowledged.
   bool delivered(std::int64_t target_ms) const;
   // Stopped and the release acknowledged: the session has nothing more to send.
-  bool finished() const { return stopped_ && release_acked_ && !pending_; }
+  bool finished() const { return stopped_ && release_acked_ && !pending_ && recovery_queue_.empty(); }
   bool in_flight() const { return on_wire_; }
   bool stopped() const { return stopped_; }
 
   const std::string& session_id() const { return session_id_; }
   const std::string& token() const { return token_; }
   std::int64_t reported_ms() const { return reported_ms_; }
+  std::int64_t final_ms() const { return final_ms_; }
   std::int64_t unacknowledged_ms(std::int64_t total_active_ms) const;
   // Fills the server-side fields of SessionStats (active_ms comes from the meter).
   void fill_stats(TimePoint now, SessionStats& stats) const;
@@ -133,6 +167,8 @@ class SessionMachine {
   Reason published_reason_ = Reason::none;
   std::vector<StateChange> changes_;
   std::vector<LogLine> logs_;
+  std::vector<JournalOp> journal_;
+  std::vector<Outgoing> recovery_queue_;  // unacknowledged requests beyond the first
 
   TimePoint next_due_{};
   TimePoint grace_deadline_{};

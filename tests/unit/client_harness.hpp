@@ -87,7 +87,8 @@ struct Harness {
   std::shared_ptr<std::mutex> logs_mutex = std::make_shared<std::mutex>();
   std::unique_ptr<Client> client;
 
-  explicit Harness(double interval_s = 60, double grace_s = 300) {
+  // journal_dir: "" (no journal) unless a test gives one, so that no test recovers another's.
+  explicit Harness(double interval_s = 60, double grace_s = 300, std::string journal_dir = "") {
     transport->set_sync_handler([interval_s, grace_s](const detail::HttpRequest& req) {
       const auto body = nlohmann::json::parse(req.body);
       return json_response(200, {{"token", make_jwt(1900000000)},
@@ -105,6 +106,7 @@ struct Harness {
     o.clock = clock;
     o.random = [] { return 0.5; };
     o.shutdown_timeout = std::chrono::milliseconds(0);
+    o.journal_dir = journal_dir;
     o.log_level = LogLevel::debug;
     auto sink_logs = logs;
     auto sink_mutex = logs_mutex;

@@ -1,0 +1,220 @@
+#include "core/journal_format.hpp"
+
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+
+namespace creditmeter {
+namespace core {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+constexpr std::size_t kHashHex = 64;
+constexpr std::size_t kMaxRecordBytes = 256 * 1024;  // far above any real record
+
+ChainHash next_hash(const ChainHash& prev, const std::string& payload) {
+  ChainHash out{};
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (ctx == nullptr) return out;  // out of memory: the record will fail verification
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, prev.data(), prev.size());
+  EVP_DigestUpdate(ctx, payload.data(), payload.size());
+  EVP_DigestFinal_ex(ctx, out.data(), nullptr);
+  EVP_MD_CTX_free(ctx);
+  return out;
+}
+
+std::string to_hex(const ChainHash& h) {
+  std::string out;
+  out.reserve(kHashHex);
+  for (unsigned char b : h) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+const char* kind_name(Outgoing::Kind k) {
+  switch (k) {
+    case Outgoing::Kind::heartbeat: return "heartbeat";
+    case Outgoing::Kind::release: return "release";
+    case Outgoing::Kind::token_exchange: return "token_exchange";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void encode_record(const std::string& payload, ChainHash& chain, std::string& out) {
+  chain = next_hash(chain, payload);
+  out += to_hex(chain);
+  out.push_back(' ');
+  out += payload;
+  out.push_back('\n');
+}
+
+DecodedJournal decode_records(const std::string& bytes) {
+  DecodedJournal d;
+  ChainHash chain{};
+  std::size_t pos = 0;
+  while (pos < bytes.size()) {
+    const std::size_t nl = bytes.find('\n', pos);
+    if (nl == std::string::npos) {
+      d.damage = "torn record at byte " + std::to_string(pos) + " (no end of line)";
+      break;
+    }
+    const std::size_t len = nl - pos;
+    if (len < kHashHex + 2 || len > kMaxRecordBytes || bytes[pos + kHashHex] != ' ') {
+      d.damage = "malformed record at byte " + std::to_string(pos);
+      break;
+    }
+    const std::string payload = bytes.substr(pos + kHashHex + 1, len - kHashHex - 1);
+    const ChainHash expected = next_hash(chain, payload);
+    if (bytes.compare(pos, kHashHex, to_hex(expected)) != 0) {
+      d.damage = "checksum mismatch at byte " + std::to_string(pos) + " (corrupted or torn)";
+      break;
+    }
+    chain = expected;
+    d.records.push_back(payload);
+    pos = nl + 1;
+    d.valid_bytes = pos;
+  }
+  return d;
+}
+
+std::string meta_record(const std::string& base_url, const std::string& account, long pid) {
+  return json{{"type", "meta"}, {"version", 1}, {"base_url", base_url}, {"account", account}, {"pid", pid}}.dump();
+}
+
+std::string session_record(const std::string& session_id, const std::string& model, const std::string& surface,
+                           std::int64_t interval_ms, std::int64_t grace_ms) {
+  return json{{"type", "session"}, {"sid", session_id}, {"model", model},        {"surface", surface},
+              {"interval_ms", interval_ms}, {"grace_ms", grace_ms}}.dump();
+}
+
+std::string journal_op_record(const std::string& session_id, const JournalOp& op) {
+  json r = {{"sid", session_id}};
+  switch (op.kind) {
+    case JournalOp::Kind::sent:
+      r["type"] = "sent";
+      r["kind"] = kind_name(op.request.kind);
+      r["seq"] = op.request.seq;
+      r["key"] = op.request.idempotency_key;
+      r["body"] = op.request.body;  // exact bytes: a replay must be byte-identical
+      r["active_ms"] = op.request.active_ms;
+      break;
+    case JournalOp::Kind::ack:
+      r["type"] = "ack";
+      r["seq"] = op.seq;
+      break;
+    case JournalOp::Kind::drop:
+      r["type"] = "drop";
+      r["seq"] = op.seq;
+      break;
+    case JournalOp::Kind::checkpoint:
+      r["type"] = "checkpoint";
+      r["total_ms"] = op.total_ms;
+      break;
+    case JournalOp::Kind::state:
+      r["type"] = "state";
+      r["last_seq"] = op.seq;
+      r["sent_ms"] = op.sent_ms;
+      r["total_ms"] = op.total_ms;
+      break;
+  }
+  return r.dump();
+}
+
+RecoveredJournal replay_records(const std::vector<std::string>& records) {
+  RecoveredJournal out;
+  std::map<std::string, std::size_t> index;
+  std::vector<std::map<std::uint64_t, Outgoing>> unacked;
+  auto session = [&](const std::string& sid) -> RecoveredSession* {
+    auto it = index.find(sid);
+    return it == index.end() ? nullptr : &out.sessions[it->second];
+  };
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const json r = json::parse(records[i], nullptr, /*allow_exceptions=*/false);
+    try {
+      if (!r.is_object()) throw std::runtime_error("not an object");
+      const std::string type = r.at("type").get<std::string>();
+      if (type == "meta") {
+        out.base_url = r.at("base_url").get<std::string>();
+        out.account = r.at("account").get<std::string>();
+        continue;
+      }
+      const std::string sid = r.at("sid").get<std::string>();
+      if (type == "session") {
+        if (session(sid) == nullptr) {
+          index[sid] = out.sessions.size();
+          out.sessions.emplace_back();
+          unacked.emplace_back();
+        }
+        RecoveredSession& s = *session(sid);
+        s.session_id = sid;
+        s.model = r.at("model").get<std::string>();
+        s.surface = r.at("surface").get<std::string>();
+        s.interval_ms = r.at("interval_ms").get<std::int64_t>();
+        s.grace_ms = r.at("grace_ms").get<std::int64_t>();
+        continue;
+      }
+      RecoveredSession* s = session(sid);
+      if (s == nullptr) throw std::runtime_error("record for an unknown session");
+      auto& pending = unacked[index[sid]];
+      if (type == "sent") {
+        Outgoing o;
+        const std::string kind = r.at("kind").get<std::string>();
+        if (kind == "heartbeat") o.kind = Outgoing::Kind::heartbeat;
+        else if (kind == "release") o.kind = Outgoing::Kind::release;
+        else throw std::runtime_error("unknown kind " + kind);
+        o.seq = r.at("seq").get<std::uint64_t>();
+        o.idempotency_key = r.at("key").get<std::string>();
+        o.body = r.at("body").get<std::string>();
+        o.active_ms = r.at("active_ms").get<std::int64_t>();
+        if (o.active_ms < 0) throw std::runtime_error("negative usage");
+        s->last_seq = std::max(s->last_seq, o.seq);
+        s->sent_ms += o.active_ms;
+        pending[o.seq] = std::move(o);
+      } else if (type == "ack" || type == "drop") {
+        const auto seq = r.at("seq").get<std::uint64_t>();
+        auto it = pending.find(seq);
+        if (it == pending.end()) throw std::runtime_error(type + " of a seq never sent");
+        if (type == "drop") s->sent_ms -= it->second.active_ms;
+        else if (it->second.kind == Outgoing::Kind::release) s->ended = true;
+        pending.erase(it);
+      } else if (type == "checkpoint") {
+        s->total_ms = std::max(s->total_ms, r.at("total_ms").get<std::int64_t>());
+      } else if (type == "state") {
+        s->last_seq = std::max(s->last_seq, r.at("last_seq").get<std::uint64_t>());
+        s->sent_ms = r.at("sent_ms").get<std::int64_t>();
+        s->total_ms = std::max(s->total_ms, r.at("total_ms").get<std::int64_t>());
+      } else {
+        throw std::runtime_error("unknown record type " + type);
+      }
+    } catch (const std::exception& e) {
+      out.problems.push_back("record " + std::to_string(i) + ": " + e.what());
+    }
+  }
+  for (std::size_t i = 0; i < out.sessions.size(); ++i) {
+    RecoveredSession& s = out.sessions[i];
+    s.total_ms = std::max(s.total_ms, s.sent_ms);
+    if (!unacked[i].empty()) {
+      // The first unacknowledged request goes back out as is; the machine keeps one
+      // pending at a time, so the rest are resent after it (RecoveryState carries them).
+      s.unacknowledged = unacked[i].begin()->second;
+      s.extra_unacknowledged.clear();
+      for (auto it = std::next(unacked[i].begin()); it != unacked[i].end(); ++it) {
+        s.extra_unacknowledged.push_back(it->second);
+      }
+      s.ended = false;
+    }
+  }
+  return out;
+}
+
+}  // namespace core
+}  // namespace creditmeter

@@ -146,6 +146,11 @@ void SessionMachine::stop(std::int64_t final_active_ms) {
   if (stopped_) return;
   stopped_ = true;
   final_ms_ = std::max(final_active_ms, sent_ms_);
+  // The final total is what the release will carry: it must survive a crash before then.
+  JournalOp cp;
+  cp.kind = JournalOp::Kind::checkpoint;
+  cp.total_ms = final_ms_;
+  journal_.push_back(cp);
   // The release follows the pending heartbeat: retry that at once instead of backing off.
   if (pending_) pending_->retry_at = TimePoint::min();
   if (exchange_needed_) exchange_retry_at_ = TimePoint::min();

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdarg>
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -103,12 +105,15 @@ cm_status map_exception(const char* function) noexcept {
 
 // ------------------------------------------------------------------------- struct_size
 
-// The first published size of each struct (version 1.0 of the ABI): any struct_size below it
-// is a caller error. A later version that appends fields keeps these constants and reads a
-// new field only when has_field() says the caller's struct_size covers it.
-constexpr size_t kClientOptionsV1 = sizeof(cm_client_options);
-constexpr size_t kSessionOptionsV1 = sizeof(cm_session_options);
-constexpr size_t kSessionStatsV1 = sizeof(cm_session_stats);
+// The first published size of each struct (the end of its last first-version field): any
+// struct_size below it is a caller error. Fields appended later are read only when
+// CM_HAS_FIELD() says the caller's struct_size covers them; these constants never change.
+constexpr size_t kClientOptionsV1 = offsetof(cm_client_options, token_provider_user_data) + sizeof(void*);
+constexpr size_t kSessionOptionsV1 = offsetof(cm_session_options, user_data) + sizeof(void*);
+constexpr size_t kSessionStatsV1 = offsetof(cm_session_stats, grace_remaining_ms) + sizeof(std::int64_t);
+static_assert(kClientOptionsV1 == sizeof(cm_client_options), "first version: no field after the last");
+static_assert(kSessionOptionsV1 == sizeof(cm_session_options), "first version: no field after the last");
+static_assert(kSessionStatsV1 == sizeof(cm_session_stats), "first version: no field after the last");
 
 template <typename T>
 cm_status check_struct_size(const T* s, size_t v1, const char* what) {
@@ -134,6 +139,16 @@ cm_status check_struct_size(const T* s, size_t v1, const char* what) {
 std::string str_or(const char* s, const char* fallback = "") { return s != nullptr ? std::string(s) : fallback; }
 
 // ------------------------------------------------------------------------- conversions
+
+// The integer value of an enum received from C. C allows any int in a C enum variable; in C++
+// loading a value outside the enumerators' range is undefined, so read its bytes instead.
+template <typename E>
+long enum_value(const E& e) {
+  std::underlying_type_t<E> v;
+  std::memcpy(&v, &e, sizeof v);
+  return static_cast<long>(v);
+}
+
 
 cm_session_state to_c(creditmeter::SessionState s) { return static_cast<cm_session_state>(s); }
 cm_reason to_c(creditmeter::Reason r) { return static_cast<cm_reason>(r); }
@@ -185,7 +200,7 @@ creditmeter::StateChangeCallback make_callback(cm_state_change_fn fn, void* user
 extern "C" {
 
 const char* cm_status_str(cm_status status) {
-  switch (status) {
+  switch (enum_value(status)) {
     case CM_OK: return "CM_OK: success";
     case CM_E_AUTHENTICATION: return "CM_E_AUTHENTICATION: the API secret or token was refused";
     case CM_E_INSUFFICIENT_CREDITS: return "CM_E_INSUFFICIENT_CREDITS: the balance is exhausted, top up credits";
@@ -205,7 +220,7 @@ const char* cm_last_error(void) { return t_last_error; }
 const char* cm_version(void) { return CREDITMETER_VERSION_STRING; }
 
 const char* cm_session_state_str(cm_session_state state) {
-  switch (state) {
+  switch (enum_value(state)) {
     case CM_STATE_ACTIVE: return "active";
     case CM_STATE_PAUSED_BY_USER: return "paused_by_user";
     case CM_STATE_PAUSED_BILLING: return "paused_billing";
@@ -216,7 +231,7 @@ const char* cm_session_state_str(cm_session_state state) {
 }
 
 const char* cm_reason_str(cm_reason reason) {
-  switch (reason) {
+  switch (enum_value(reason)) {
     case CM_REASON_NONE: return "none";
     case CM_REASON_USER: return "user";
     case CM_REASON_INSUFFICIENT_CREDITS: return "insufficient_credits";
@@ -231,7 +246,7 @@ const char* cm_reason_str(cm_reason reason) {
 }
 
 const char* cm_log_level_str(cm_log_level level) {
-  switch (level) {
+  switch (enum_value(level)) {
     case CM_LOG_DEBUG: return "debug";
     case CM_LOG_INFO: return "info";
     case CM_LOG_WARNING: return "warning";
@@ -269,7 +284,8 @@ cm_status cm_client_new(const cm_client_options* options, cm_client** out) {
     return fail(CM_E_INVALID_ARGUMENT, "cm_client_new: options is NULL (use cm_client_options_init)");
   }
   if (cm_status s = check_struct_size(options, kClientOptionsV1, "cm_client_options"); s != CM_OK) return s;
-  if (options->log_level < CM_LOG_DEBUG || options->log_level > CM_LOG_ERROR) {
+  const long log_level = enum_value(options->log_level);
+  if (log_level < CM_LOG_DEBUG || log_level > CM_LOG_ERROR) {
     return fail(CM_E_INVALID_ARGUMENT, "cm_client_options.log_level is not a cm_log_level value");
   }
   CM_GUARD_BEGIN
@@ -287,7 +303,7 @@ cm_status cm_client_new(const cm_client_options* options, cm_client** out) {
   o.connect_timeout = milliseconds(options->connect_timeout_ms);
   o.request_timeout = milliseconds(options->request_timeout_ms);
   o.idle_after = milliseconds(options->idle_after_ms);
-  o.log_level = static_cast<cm::LogLevel>(options->log_level);
+  o.log_level = static_cast<cm::LogLevel>(log_level);
   if (cm_log_fn log = options->log) {
     void* user_data = options->log_user_data;
     o.log = [log, user_data](cm::LogLevel level, const std::string& message) {
@@ -299,7 +315,9 @@ cm_status cm_client_new(const cm_client_options* options, cm_client** out) {
     o.token_provider = [provider, user_data](const std::string& session_id) {
       cm_token_sink sink;
       const cm_status status = provider(session_id.c_str(), &sink, user_data);
-      if (status != CM_OK) throw std::runtime_error(std::string("the token provider returned ") + cm_status_str(status));
+      if (enum_value(status) != CM_OK) {
+        throw std::runtime_error("the token provider refused (returned status " + std::to_string(enum_value(status)) + ")");
+      }
       if (!sink.set) throw std::runtime_error("the token provider returned CM_OK without calling cm_token_sink_set");
       return std::move(sink.body);
     };

@@ -1,0 +1,92 @@
+#include "output.hpp"
+
+#include <unistd.h>
+
+#include <clocale>
+#include <cmath>
+#include <locale>
+
+namespace cli {
+
+void use_c_locale() {
+  std::setlocale(LC_ALL, "C");
+  std::locale::global(std::locale::classic());
+}
+
+std::string fixed(double value, int decimals) {
+  if (!std::isfinite(value)) return "0";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+  return buf;
+}
+
+std::string credits(double value) {
+  // Avoid "-0.000" for a tiny negative rounding residue: it reads like debt.
+  if (std::fabs(value) < 0.0005) value = 0;
+  return fixed(value, 3);
+}
+
+std::string human_duration(std::int64_t ms) {
+  const bool negative = ms < 0;
+  const std::int64_t a = negative ? -ms : ms;
+  char buf[64];
+  if (a < 1'000) {
+    std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(a));
+  } else if (a < 60'000) {
+    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(a) / 1000.0);
+  } else if (a < 3'600'000) {
+    std::snprintf(buf, sizeof buf, "%lldm%04.1fs", static_cast<long long>(a / 60'000),
+                  static_cast<double>(a % 60'000) / 1000.0);
+  } else {
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm%02llds", static_cast<long long>(a / 3'600'000),
+                  static_cast<long long>(a % 3'600'000 / 60'000), static_cast<long long>(a % 60'000 / 1000));
+  }
+  return (negative ? "-" : "") + std::string(buf);
+}
+
+bool Console::stdout_is_terminal() { return isatty(STDOUT_FILENO) == 1; }
+
+void Console::line(const std::string& text) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  clear_status_locked();
+  std::fprintf(stdout, "%s\n", text.c_str());
+  draw_status_locked();
+  std::fflush(stdout);
+}
+
+void Console::error(const std::string& text) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  clear_status_locked();
+  std::fflush(stdout);  // the status line must be gone before stderr writes on the same terminal
+  std::fprintf(stderr, "%s\n", text.c_str());
+  std::fflush(stderr);
+  draw_status_locked();
+  std::fflush(stdout);
+}
+
+void Console::status(const std::string& text) {
+  if (!live_) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  status_ = text;
+  draw_status_locked();
+  std::fflush(stdout);
+}
+
+void Console::end_status() {
+  if (!live_) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!status_.empty()) std::fputs("\n", stdout);
+  status_.clear();
+  std::fflush(stdout);
+}
+
+void Console::clear_status_locked() {
+  // Carriage return + "erase to end of line": every terminal since the VT100 knows it.
+  if (live_ && !status_.empty()) std::fputs("\r\x1b[K", stdout);
+}
+
+void Console::draw_status_locked() {
+  if (live_ && !status_.empty()) std::fprintf(stdout, "\r%s\x1b[K", status_.c_str());
+}
+
+}  // namespace cli

@@ -1,0 +1,280 @@
+// creditmeter simulate: a simulated avatar renderer metered against a real server, end to end:
+// token exchange, heartbeats, gating on may_render(), stop, flush, and what the server billed.
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+
+namespace cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Ctrl-C (or SIGTERM) ends the run early but still stops, flushes and summarises: the usage
+// is billed either way. SA_RESETHAND: a second Ctrl-C kills at once (the journal keeps usage).
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void on_interrupt(int) { g_interrupted = 1; }
+
+void catch_interrupts() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  action.sa_flags = SA_RESETHAND;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+struct Plan {
+  std::string model, surface;
+  milliseconds duration{};
+  int fps = 25;
+  milliseconds interval{};       // plain progress lines (not a terminal)
+  milliseconds flush_timeout{};  // how long the final delivery may take
+  bool json = false;
+};
+
+Plan read_plan(const ParsedArgs& args) {
+  Plan plan;
+  plan.model = args.get("model", "essence");
+  plan.surface = args.get("surface", "cloud");
+  if (!args.has("duration")) throw UsageError("simulate needs --duration (e.g. --duration 2m)");
+  plan.duration = parse_duration(args.get("duration"));
+  if (plan.duration.count() <= 0) throw UsageError("--duration must be longer than 0");
+  plan.fps = static_cast<int>(parse_count(args.get("fps", "25"), 1, 1000, "--fps"));
+  plan.interval = parse_duration(args.get("interval", "5s"));
+  if (plan.interval.count() <= 0) throw UsageError("--interval must be longer than 0");
+  plan.flush_timeout = parse_duration(args.get("flush-timeout", "10s"));
+  plan.json = args.has("json");
+  return plan;
+}
+
+// The simulated engine: one renderer thread producing `fps` frames a second, but only while
+// the session may render, exactly as a real engine must gate itself.
+class Renderer {
+ public:
+  Renderer(creditmeter::Session& session, int fps) : thread_([this, &session, fps] { run(session, fps); }) {}
+  ~Renderer() { stop(); }
+  Renderer(const Renderer&) = delete;
+  Renderer& operator=(const Renderer&) = delete;
+
+  void stop() {
+    quit_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  long frames() const { return frames_; }
+
+ private:
+  void run(creditmeter::Session& session, int fps) {
+    const auto period = std::chrono::nanoseconds(1'000'000'000LL / fps);
+    auto next = Clock::now();
+    while (!quit_) {
+      if (session.may_render()) {
+        session.frame();
+        ++frames_;
+      }
+      next += period;
+      const auto now = Clock::now();
+      if (next < now) next = now;  // fell behind (a stalled machine): no burst of catch-up frames
+      std::this_thread::sleep_until(next);  // the simulated frame time
+    }
+  }
+
+  std::atomic<bool> quit_{false};
+  std::atomic<long> frames_{0};
+  std::thread thread_;  // last: starts once the counters above exist
+};
+
+// Every state change, in order, with its time since the start (for the summary and --json).
+class Transitions {
+ public:
+  explicit Transitions(Clock::time_point t0) : t0_(t0) {}
+  nlohmann::json add(const creditmeter::StateChange& change) {
+    nlohmann::json row = {
+        {"at_ms", std::chrono::duration_cast<milliseconds>(Clock::now() - t0_).count()},
+        {"from", creditmeter::to_string(change.from)},
+        {"to", creditmeter::to_string(change.to)},
+        {"reason", creditmeter::to_string(change.reason)},
+        {"message", change.message}};
+    std::lock_guard<std::mutex> lock(mutex_);
+    rows_.push_back(row);
+    return row;
+  }
+  nlohmann::json all() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return rows_;
+  }
+
+ private:
+  const Clock::time_point t0_;
+  mutable std::mutex mutex_;
+  nlohmann::json rows_ = nlohmann::json::array();
+};
+
+// The session's counters as JSON: the one place to extend when SessionStats grows.
+nlohmann::json stats_json(const creditmeter::SessionStats& s) {
+  return {{"active_ms", s.active_ms},         {"reported_ms", s.reported_ms},
+          {"credits_charged", s.credits_charged}, {"balance", s.balance},
+          {"heartbeats_ok", s.heartbeats_ok}, {"heartbeats_failed", s.heartbeats_failed},
+          {"grace_remaining_ms", s.grace_remaining_ms}};
+}
+
+std::string progress(const creditmeter::Session& session, milliseconds elapsed, milliseconds total) {
+  const creditmeter::SessionStats s = session.stats();
+  return human_duration(elapsed.count()) + "/" + human_duration(total.count()) + "  " +
+         creditmeter::to_string(session.state()) + "  active " + human_duration(s.active_ms) + "  charged " +
+         credits(s.credits_charged) + " cr  balance " + credits(s.balance) + " cr  grace left " +
+         human_duration(s.grace_remaining_ms);
+}
+
+// A hold still in force at the end of the run says why the avatar was not rendering.
+int exit_code_for_hold(creditmeter::SessionState state, creditmeter::Reason reason) {
+  using creditmeter::Reason;
+  using creditmeter::SessionState;
+  if (state != SessionState::paused_billing && state != SessionState::paused_offline) return kOk;
+  switch (reason) {
+    case Reason::authentication_failed: return kAuthentication;
+    case Reason::insufficient_credits:
+    case Reason::spend_cap: return kInsufficientCredits;
+    case Reason::offline:
+    case Reason::grace_expired: return kNetwork;
+    default: return state == SessionState::paused_offline ? kNetwork : kOther;
+  }
+}
+
+int run_simulate(const ParsedArgs& args, Console& console) {
+  const Plan plan = read_plan(args);  // usage errors before any network call
+  const Clock::time_point t0 = Clock::now();
+  Transitions transitions(t0);
+  creditmeter::Client client(client_options(args, console));
+
+  creditmeter::SessionOptions session_options;
+  session_options.model = plan.model;
+  session_options.surface = plan.surface;
+  // Given at start, so not even the first transition is missed.
+  session_options.on_state_change = [&transitions, &console, json = plan.json](const creditmeter::StateChange& c) {
+    const nlohmann::json row = transitions.add(c);
+    if (!json) {
+      console.line("state: " + row["from"].get<std::string>() + " -> " + row["to"].get<std::string>() + " (" +
+                   row["reason"].get<std::string>() + ")" + (c.message.empty() ? "" : ": " + c.message));
+    }
+  };
+  const std::unique_ptr<creditmeter::Session> session = client.start_session(session_options);
+  if (!plan.json) {
+    console.line("session " + session->id() + " started: " + plan.model + "/" + plan.surface + " at " +
+                 std::to_string(plan.fps) + " fps for " + human_duration(plan.duration.count()));
+  }
+
+  catch_interrupts();
+  Renderer renderer(*session, plan.fps);
+  const Clock::time_point start = Clock::now();
+  Clock::time_point next_line = start + plan.interval;
+  for (;;) {
+    const Clock::time_point now = Clock::now();
+    if (g_interrupted || now >= start + plan.duration) break;
+    const auto elapsed = std::chrono::duration_cast<milliseconds>(now - start);
+    if (console.live()) {
+      console.status(progress(*session, elapsed, plan.duration));
+    } else if (!plan.json && now >= next_line) {
+      console.line(progress(*session, elapsed, plan.duration));
+      next_line += plan.interval;
+    }
+    // A display refresh, not synchronisation: the SDK needs nothing from this thread.
+    std::this_thread::sleep_until(std::min(start + plan.duration, now + milliseconds(250)));
+  }
+  const auto ran = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  if (console.live()) console.status(progress(*session, ran, plan.duration));
+  console.end_status();
+
+  // What held the avatar at the end, read before stop() replaces it with `stopped`.
+  const creditmeter::SessionState end_state = session->state();
+  const creditmeter::Reason end_reason = session->reason();
+  renderer.stop();
+  session->stop();
+  const bool flushed = client.flush(plan.flush_timeout);
+  const creditmeter::SessionStats stats = session->stats();
+  const bool exact = stats.reported_ms == stats.active_ms;
+
+  int code = exit_code_for_hold(end_state, end_reason);
+  if (code == kOk && !(flushed && exact)) code = kBillingIncomplete;
+
+  if (plan.json) {
+    nlohmann::json out = {{"session_id", session->id()},
+                          {"model", plan.model},
+                          {"surface", plan.surface},
+                          {"duration_ms", plan.duration.count()},
+                          {"ran_ms", ran.count()},
+                          {"interrupted", g_interrupted != 0},
+                          {"fps", plan.fps},
+                          {"frames", renderer.frames()},
+                          {"end_state", creditmeter::to_string(end_state)},
+                          {"end_reason", creditmeter::to_string(end_reason)},
+                          {"state", creditmeter::to_string(session->state())},
+                          {"flushed", flushed},
+                          {"state_changes", transitions.all()},
+                          {"exit_code", code}};
+    out.update(stats_json(stats));
+    console.line(out.dump());
+    return code;
+  }
+  console.line("summary" + std::string(g_interrupted ? " (interrupted)" : "") + ":");
+  console.line("  session      " + session->id());
+  console.line("  ran          " + human_duration(ran.count()) + ", " + std::to_string(renderer.frames()) + " frames");
+  console.line("  active       " + std::to_string(stats.active_ms) + " ms metered, " +
+               std::to_string(stats.reported_ms) + " ms acknowledged by the server");
+  console.line("  charged      " + credits(stats.credits_charged) + " credits; balance now " + credits(stats.balance));
+  console.line("  heartbeats   " + std::to_string(stats.heartbeats_ok) + " ok, " +
+               std::to_string(stats.heartbeats_failed) + " failed");
+  console.line("  at the end   " + creditmeter::to_string(end_state) +
+               (end_reason == creditmeter::Reason::none ? "" : " (" + creditmeter::to_string(end_reason) + ")"));
+  console.line(std::string("  delivery     ") +
+               (flushed && exact ? "complete: every metered millisecond acknowledged, none twice"
+                                 : "INCOMPLETE: usage not yet acknowledged (the journal will deliver it later)"));
+  return code;
+}
+
+}  // namespace
+
+const Command& simulate_command() {
+  static const Command command{
+      "simulate", "meter a simulated avatar renderer against the server",
+      "usage: creditmeter simulate --duration D [--model M] [--surface S] [--fps F] [--json]\n"
+      "\n"
+      "Starts a session, renders F frames a second for D (only while the session may render,\n"
+      "as a real engine does), then stops, flushes and prints what was metered and billed.\n"
+      "On a terminal a status line updates in place; otherwise a plain line every --interval.\n"
+      "State changes are printed as they happen. Ctrl-C ends the run early; the usage is still\n"
+      "delivered. A hold at the end sets the exit code (4 credits, 3 key, 6 network); 7 if the\n"
+      "server has not acknowledged all usage within --flush-timeout.\n"
+      "\n"
+      "options:\n"
+      "  --duration D         how long to render: 90, 90s, 2m, 1m30s, 500ms (required)\n"
+      "  --model M            model (default essence)\n"
+      "  --surface S          surface: cloud, self_hosted, on_device (default cloud)\n"
+      "  --fps F              frames per second, 1-1000 (default 25)\n"
+      "  --interval D         progress line period when not on a terminal (default 5s)\n"
+      "  --flush-timeout D    how long the final delivery may take (default 10s)\n"
+      "\n"
+      "example:\n"
+      "  creditmeter simulate --model expression --surface cloud --duration 1m30s --fps 30\n",
+      {{"duration", true},
+       {"model", true},
+       {"surface", true},
+       {"fps", true},
+       {"interval", true},
+       {"flush-timeout", true}},
+      run_simulate};
+  return command;
+}
+
+}  // namespace cli

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Turns the raw results of scripts/bench.sh into docs/BENCHMARKS.md (tables, ratios against
+the same-run baselines, the scale plot) and checks the goals.
+
+usage: report.py RESULTS_DIR OUT_MD [--check] [--plot PNG]
+Exit status 1 with --check when a goal is missed (3 when results are missing)."""
+import json
+import os
+import statistics
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def pctl(v, p):
+    v = sorted(v)
+    if not v:
+        return float("nan")
+    return v[min(len(v) - 1, int(round(p * (len(v) - 1))))]
+
+
+def reps(gb, name, field):
+    """Per-repetition values of `field` (real_time, cpu_time or a counter) of benchmark `name`."""
+    out = []
+    for b in gb["benchmarks"]:
+        if b.get("run_type") != "iteration" or b.get("run_name", b["name"]) != name:
+            continue
+        if b.get("error_occurred"):
+            raise SystemExit("benchmark %s failed: %s" % (name, b.get("error_message")))
+        out.append(float(b[field]))
+    if not out:
+        raise KeyError(name)
+    return out
+
+
+def ratio_row(what, sdk, base, goal, unit, scale=1.0):
+    """median ratio (goal), p99 ratio, spread of the paired per-repetition ratios."""
+    n = min(len(sdk), len(base))
+    pair = [s / b for s, b in zip(sdk[:n], base[:n]) if b > 0]
+    r_med = statistics.median(sdk) / statistics.median(base)
+    r_p99 = pctl(sdk, 0.99) / pctl(base, 0.99)
+    return {
+        "what": what, "sdk": statistics.median(sdk) * scale, "base": statistics.median(base) * scale,
+        "unit": unit, "ratio": r_med, "p99": r_p99, "lo": min(pair), "hi": max(pair), "n": n,
+        "goal": goal, "ok": r_med <= goal,
+    }
+
+
+def main():
+    args = sys.argv[1:]
+    check = "--check" in args
+    plot = None
+    if "--plot" in args:
+        plot = args[args.index("--plot") + 1]
+    pos = [a for a in args if not a.startswith("--") and a != plot]
+    res, out_md = pos[0], pos[1]
+    P = lambda name: os.path.join(res, name)
+    rows, absolute, misses = [], [], []
+
+    hot = load(P("hotpath.json"))
+    rows.append(ratio_row("`Session::frame()`", reps(hot, "BM_session_frame", "real_time"),
+                          reps(hot, "BM_baseline_fetch_add_relaxed", "real_time"), 2.0, "ns"))
+    rows.append(ratio_row("`Session::may_render()`", reps(hot, "BM_session_may_render", "real_time"),
+                          reps(hot, "BM_baseline_load_acquire", "real_time"), 1.5, "ns"))
+
+    net = load(P("network.json"))
+    rows.append(ratio_row("heartbeat, SDK path (wall)", reps(net, "BM_sdk_heartbeat/real_time", "real_time"),
+                          reps(net, "BM_baseline_curl_heartbeat/real_time", "real_time"), 1.2, "µs", 1e-3))
+    rows.append(ratio_row("heartbeat, SDK path (CPU, all threads)", reps(net, "BM_sdk_heartbeat/real_time", "proc_cpu_us"),
+                          reps(net, "BM_baseline_curl_heartbeat/real_time", "proc_cpu_us"), 1.2, "µs"))
+    rows.append(ratio_row("`start_session` warm client (wall)", reps(net, "BM_sdk_start_session/real_time", "real_time"),
+                          reps(net, "BM_baseline_curl_start/real_time", "real_time"), 1.2, "µs", 1e-3))
+    rows.append(ratio_row("`start_session` warm client (CPU, all threads)",
+                          reps(net, "BM_sdk_start_session/real_time", "proc_cpu_us"),
+                          reps(net, "BM_baseline_curl_start/real_time", "proc_cpu_us"), 1.2, "µs"))
+
+    jn = load(P("journal.json"))
+    for k in (1, 16):
+        rows.append(ratio_row("journal group commit, %d record%s/tick" % (k, "" if k == 1 else "s"),
+                              reps(jn, "BM_journal_group_commit/%d/real_time" % k, "real_time"),
+                              reps(jn, "BM_baseline_write_fdatasync/%d/real_time" % k, "real_time"), 1.1, "µs", 1e-3))
+
+    if os.path.exists(P("python.json")):
+        py = load(P("python.json"))
+        b = py["baseline_pybind11_noop"]
+        for key, label in (("session_frame", "Python `session.frame()`"), ("session_may_render", "Python `session.may_render()`")):
+            s = py[key]
+            rows.append({"what": label, "sdk": s["median_ns"], "base": b["median_ns"], "unit": "ns",
+                         "ratio": s["median_ns"] / b["median_ns"], "p99": s["p99_ns"] / b["p99_ns"],
+                         "lo": s["min_ns"] / b["max_ns"], "hi": s["max_ns"] / b["min_ns"], "n": s["n"],
+                         "goal": 1.5, "ok": s["median_ns"] / b["median_ns"] <= 1.5})
+
+    sh = load(P("shutdown.json"))
+    name = "BM_stop_and_shutdown_hung_server/iterations:1/manual_time"
+    stop_p99 = reps(sh, name, "stop_p99_ms")
+    destroy_p99 = reps(sh, name, "destroy_p99_ms")
+    shut = reps(sh, name, "shutdown_ms")
+    timeout = reps(sh, name, "shutdown_timeout_ms")[0]
+    absolute.append({"what": "`stop()` against a hung server, p99 (worst repetition)", "value": max(stop_p99),
+                     "unit": "ms", "goal": "< 10 ms", "ok": max(stop_p99) < 10})
+    absolute.append({"what": "`~Session` against a hung server, p99 (worst repetition)", "value": max(destroy_p99),
+                     "unit": "ms", "goal": "< 10 ms", "ok": max(destroy_p99) < 10})
+    absolute.append({"what": "`Client` shutdown, hung server, shutdown_timeout %d ms (worst repetition)" % timeout,
+                     "value": max(shut), "unit": "ms", "goal": "≤ %d ms" % (timeout + 250),
+                     "ok": max(shut) <= timeout + 250})
+
+    scale = []
+    for f in sorted(os.listdir(res)):
+        if f.startswith("scale_") and f.endswith(".json"):
+            scale.append(load(P(f)))
+    scale.sort(key=lambda s: s["sessions"])
+
+    lines = []
+    w = lines.append
+    w("# Benchmarks")
+    w("")
+    w("Generated by `scripts/bench.sh` (do not edit by hand: rerun it). Every figure that has a")
+    w("baseline is a **ratio to that baseline measured in the same run**, because the machines")
+    w("these run on are shared and noisy: absolute times are not comparable between runs.")
+    w("")
+    w("## Run")
+    w("")
+    if os.path.exists(P("machine.txt")):
+        w("```")
+        w(open(P("machine.txt")).read().rstrip())
+        w("```")
+    w("")
+    w("## Ratios against same-run baselines")
+    w("")
+    w("median = ratio of the medians across repetitions (the goal applies to it); p99 = ratio of the")
+    w("99th percentiles across repetitions; spread = min–max of the per-repetition ratios")
+    w("(repetitions interleaved at random, `--benchmark_enable_random_interleaving`).")
+    w("")
+    w("| what | SDK (median) | baseline (median) | ratio median | ratio p99 | spread | n | goal | ok |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        w("| %s | %.3g %s | %.3g %s | **%.2f×** | %.2f× | %.2f–%.2f | %d | ≤ %.1f× | %s |" % (
+            r["what"], r["sdk"], r["unit"], r["base"], r["unit"], r["ratio"], r["p99"], r["lo"], r["hi"], r["n"],
+            r["goal"], "yes" if r["ok"] else "**MISSED**"))
+        if not r["ok"]:
+            misses.append(r["what"])
+    w("")
+    w("| what (no baseline) | measured | goal | ok |")
+    w("|---|---|---|---|")
+    for a in absolute:
+        w("| %s | %.2f %s | %s | %s |" % (a["what"], a["value"], a["unit"], a["goal"], "yes" if a["ok"] else "**MISSED**"))
+        if not a["ok"]:
+            misses.append(a["what"])
+    w("")
+
+    if scale:
+        w("## Scale: one Client, N sessions, heartbeat every %g s" % scale[-1]["interval_s"])
+        w("")
+        w("| N | heartbeats in window (expected) | lateness p50 / p99 / max | late > 1 s | SDK threads | "
+          "scheduler CPU / heartbeat | raw curl CPU / heartbeat | ratio | RSS / session | connections max (new in window) | "
+          "emulator CPU (cores) | emulator threads | ledger = client |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for s in scale:
+            ratio = s["sched_cpu_per_hb_us"] / s["baseline_cpu_per_hb_us"] if s["baseline_cpu_per_hb_us"] else 0
+            w("| %d | %d (%.0f) | %.0f / %.0f / %.0f ms | %d | %d | %.1f µs | %.1f µs | %.2f× | %.0f B | %d (%d) | %.2f | %d | %s |" % (
+                s["sessions"], s["heartbeats_window"], s["heartbeats_expected"], s["late_p50_s"] * 1e3,
+                s["late_p99_s"] * 1e3, s["late_max_s"] * 1e3, s["late_over_1s"], s["sdk_threads"],
+                s["sched_cpu_per_hb_us"], s["baseline_cpu_per_hb_us"], ratio, s["rss_per_session_b"],
+                s["connections_max"], s["connections_new_in_window"], s["emu_cpu_cores"], s["emu_threads_max"],
+                "yes" if s["ledger_heartbeats"] == s["client_heartbeats"] else "%d vs %d" % (s["ledger_heartbeats"], s["client_heartbeats"])))
+        w("")
+        top = scale[-1]
+        ratio = top["sched_cpu_per_hb_us"] / top["baseline_cpu_per_hb_us"] if top["baseline_cpu_per_hb_us"] else 99
+        reuse = top["heartbeats_window"] / max(1, top["connections_max"] + top["connections_new_in_window"])
+        checks = [
+            ("every heartbeat within 1 s of its due time (N=%d)" % top["sessions"], top["late_over_1s"] == 0 and top["heartbeats_window"] >= 0.9 * top["heartbeats_expected"],
+             "max %.0f ms, %d late, %d of %.0f expected" % (top["late_max_s"] * 1e3, top["late_over_1s"], top["heartbeats_window"], top["heartbeats_expected"])),
+            ("one scheduler thread", top["sdk_threads"] == 1, "%d SDK thread(s)" % top["sdk_threads"]),
+            ("connections reused", reuse >= 10, "%.0f heartbeats per connection" % reuse),
+            ("scheduler CPU per heartbeat ≤ 1.2× raw curl", ratio <= 1.2, "%.2f×" % ratio),
+            ("RSS per session ≤ 4 KiB", top["rss_per_session_b"] <= 4096, "%.0f B" % top["rss_per_session_b"]),
+            ("emulator keeps up on 2 cores", top["emu_cpu_cores"] < 1.5 and top["late_over_1s"] == 0, "%.2f cores" % top["emu_cpu_cores"]),
+        ]
+        w("| goal (N=%d) | measured | ok |" % top["sessions"])
+        w("|---|---|---|")
+        for what, ok, text in checks:
+            w("| %s | %s | %s |" % (what, text, "yes" if ok else "**MISSED**"))
+            if not ok:
+                misses.append(what)
+        w("")
+        if plot:
+            w("![cost against N](%s)" % os.path.basename(plot))
+            w("")
+            make_plot(scale, plot)
+    extra = os.path.join(os.path.dirname(os.path.abspath(__file__)), "BENCHMARKS.notes.md")
+    if os.path.exists(extra):
+        w(open(extra).read().rstrip())
+        w("")
+    w("## Goals missed in this run")
+    w("")
+    w("\n".join("- " + m for m in misses) if misses else "None.")
+    w("")
+    with open(out_md, "w") as f:
+        f.write("\n".join(lines))
+    print("\n".join(lines))
+    if misses:
+        print("\nbench: %d goal(s) missed: %s" % (len(misses), "; ".join(misses)), file=sys.stderr)
+    return 1 if (check and misses) else 0
+
+
+def make_plot(scale, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("bench: matplotlib missing (apt-get install python3-matplotlib): no plot", file=sys.stderr)
+        return
+    n = [s["sessions"] for s in scale]
+    fig, ax = plt.subplots(2, 2, figsize=(10, 7))
+    a = ax[0][0]
+    a.plot(n, [s["sched_cpu_per_hb_us"] for s in scale], "o-", label="scheduler CPU / heartbeat")
+    a.plot(n, [s["baseline_cpu_per_hb_us"] for s in scale], "s--", label="raw curl CPU / heartbeat")
+    a.set_ylabel("µs"); a.legend(); a.set_title("CPU per heartbeat")
+    a = ax[0][1]
+    a.plot(n, [s["rss_per_session_b"] for s in scale], "o-")
+    a.axhline(4096, color="r", ls=":", label="goal 4 KiB"); a.legend()
+    a.set_ylabel("bytes"); a.set_title("RSS per session")
+    a = ax[1][0]
+    a.plot(n, [s["late_p99_s"] * 1e3 for s in scale], "o-", label="p99")
+    a.plot(n, [s["late_max_s"] * 1e3 for s in scale], "s--", label="max")
+    a.axhline(1000, color="r", ls=":", label="goal 1 s")
+    a.set_ylabel("ms"); a.legend(); a.set_title("heartbeat lateness")
+    a = ax[1][1]
+    a.plot(n, [s["emu_cpu_cores"] for s in scale], "o-", label="emulator CPU (cores)")
+    a.plot(n, [s["sched_cpu_s"] / s["window_s"] for s in scale], "s--", label="scheduler CPU (cores)")
+    a.set_ylabel("cores"); a.legend(); a.set_title("CPU load")
+    for row in ax:
+        for a in row:
+            a.set_xscale("log"); a.set_xlabel("sessions (N)"); a.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

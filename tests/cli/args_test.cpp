@@ -94,4 +94,7 @@ TEST_CASE("numbers print the same in every locale", "[cli]") {
   CHECK(cli::human_duration(65'300) == "1m05.3s");
   CHECK(cli::human_duration(7'390'000) == "2h03m10s");
   CHECK(cli::human_duration(-1'500) == "-1.5s");
+  CHECK(cli::human_duration(59'960) == "1m00.0s");
+  CHECK(cli::human_duration(299'960) == "5m00.0s");
+  CHECK(cli::human_duration(3'599'960) == "1h00m00s");
 }

@@ -99,7 +99,7 @@ TEST_CASE("usage errors exit 2 with a clear message, before any network call", "
   CHECK(json.json()["error"]["exit_code"] == 2);
 }
 
-TEST_CASE("balance --json shows the account's figures; the environment supplies server and secret", "[cli]") {
+TEST_CASE("balance --json shows the account's figures, server and secret from the environment", "[cli]") {
   EmulatorProcess emulator;
   const std::string secret = "sk_cli_balance";
   emulator.create_account(secret, "creator", 12.5);
@@ -131,7 +131,7 @@ TEST_CASE("balance --json shows the account's figures; the environment supplies 
                             Catch::Contains("essence_cloud"));
 }
 
-TEST_CASE("a wrong API secret exits 3 without showing it", "[cli]") {
+TEST_CASE("a wrong or revoked API secret exits 3 without showing it", "[cli]") {
   EmulatorProcess emulator;
   emulator.create_account("sk_right", "free", 10);
   const std::string wrong = "sk_wrong_do_not_print";
@@ -144,6 +144,11 @@ TEST_CASE("a wrong API secret exits 3 without showing it", "[cli]") {
   CHECK(simulate.exit_code == 3);
   CHECK(simulate.json()["error"]["code"] == "INVALID_API_SECRET");
   check_no_secret(simulate, wrong);
+
+  emulator.revoke("sk_right");
+  const auto revoked = run_cli(with_server(emulator, "sk_right", {"balance", "--json"}));
+  CHECK(revoked.exit_code == 3);
+  CHECK(revoked.json()["error"]["code"] == "KEY_REVOKED");
 }
 
 TEST_CASE("a zero balance refuses the start with exit 4", "[cli]") {

@@ -28,18 +28,18 @@ std::string credits(double value) {
 
 std::string human_duration(std::int64_t ms) {
   const bool negative = ms < 0;
-  const std::int64_t a = negative ? -ms : ms;
+  const long long a = negative ? -static_cast<long long>(ms) : ms;
+  // Rounded once, up front, so that 59.96 s reads "1m00.0s", never "60.0s" or "0m60.0s".
+  const long long tenths = (a + 50) / 100, seconds = (a + 500) / 1000;
   char buf[64];
   if (a < 1'000) {
-    std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(a));
-  } else if (a < 60'000) {
-    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(a) / 1000.0);
-  } else if (a < 3'600'000) {
-    std::snprintf(buf, sizeof buf, "%lldm%04.1fs", static_cast<long long>(a / 60'000),
-                  static_cast<double>(a % 60'000) / 1000.0);
+    std::snprintf(buf, sizeof buf, "%lldms", a);
+  } else if (tenths < 600) {
+    std::snprintf(buf, sizeof buf, "%lld.%llds", tenths / 10, tenths % 10);
+  } else if (tenths < 36'000) {
+    std::snprintf(buf, sizeof buf, "%lldm%02lld.%llds", tenths / 600, tenths % 600 / 10, tenths % 10);
   } else {
-    std::snprintf(buf, sizeof buf, "%lldh%02lldm%02llds", static_cast<long long>(a / 3'600'000),
-                  static_cast<long long>(a % 3'600'000 / 60'000), static_cast<long long>(a % 60'000 / 1000));
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm%02llds", seconds / 3600, seconds % 3600 / 60, seconds % 60);
   }
   return (negative ? "-" : "") + std::string(buf);
 }

@@ -166,7 +166,8 @@ int run_simulate(const ParsedArgs& args, Console& console) {
     const nlohmann::json row = transitions.add(c);
     if (!json) {
       console.line("state: " + row["from"].get<std::string>() + " -> " + row["to"].get<std::string>() + " (" +
-                   row["reason"].get<std::string>() + ")" + (c.message.empty() ? "" : ": " + c.message));
+                   row["reason"].get<std::string>() + ")" +
+                   (c.message.empty() || c.message == row["reason"] ? "" : ": " + c.message));
     }
   };
   const std::unique_ptr<creditmeter::Session> session = client.start_session(session_options);

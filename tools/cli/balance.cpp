@@ -35,7 +35,7 @@ int run_balance(const ParsedArgs& args, Console& console) {
   console.line("plan credits   " + credits(summary.plan_credits));
   console.line("top-up credits " + credits(summary.topup_credits));
   if (!summary.estimated_minutes.empty()) {
-    console.line("estimated active minutes left (model_surface, server's figures):");
+    console.line("estimated active minutes left (model_surface):");
     for (const auto& [key, minutes] : summary.estimated_minutes) {
       char row[160];
       std::snprintf(row, sizeof row, "  %-24s %lld", key.c_str(), static_cast<long long>(minutes));

@@ -150,6 +150,20 @@ TEST_CASE("401 TOKEN_EXPIRED / INVALID_TOKEN: re-attach with the same session id
   }
 }
 
+TEST_CASE("a re-attach replaces the refused token even without a later `exp`",
+          "[unit][machine][billing][token]") {
+  Rig r;
+  r.at(60s, true);
+  r.send();
+  r.reply(status(401, "INVALID_TOKEN"));  // e.g. the server rotated its signing key
+  r.send();
+  const std::string reissued = make_jwt(kExp0, "same-exp");
+  auto g = make_grant();
+  g.token = reissued;
+  r.reply(exchange_ok(g));
+  CHECK(r.m.token() == reissued);
+}
+
 TEST_CASE("a re-exchange that fails offline is retried with backoff", "[unit][machine][billing][token]") {
   Rig r(60s, 3600s);
   *r.random = 0.9999999;

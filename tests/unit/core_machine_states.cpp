@@ -23,6 +23,15 @@ void require_chained(const std::vector<StateChange>& changes) {
   }
 }
 
+// The release goes out at once carrying `expected_ms`; its 2xx finishes the session.
+void release_and_finish(Rig& r, std::int64_t expected_ms) {
+  const Outgoing rel = r.send();
+  CHECK(rel.kind == Outgoing::Kind::release);
+  CHECK(rel.active_ms == expected_ms);
+  r.reply(ok());
+  CHECK(r.m.finished());
+}
+
 }  // namespace
 
 TEST_CASE("pause and resume by the user, announced once each", "[unit][machine][states]") {
@@ -146,35 +155,41 @@ TEST_CASE("an offline pause turns into a billing pause when the server answers 4
 
 TEST_CASE("local holds: spend_cap and journal_full are paused_billing reasons", "[unit][machine][states]") {
   Rig r;
-  r.m.set_local_hold(Reason::spend_cap);
-  r.m.set_local_hold(Reason::spend_cap);
+  hold(r.m, Reason::spend_cap);
+  hold(r.m, Reason::spend_cap);
   CHECK(r.m.state() == SessionState::paused_billing);
   CHECK(r.m.reason() == Reason::spend_cap);
   r.beat(60000);  // a 2xx does not lift a local hold
   CHECK(r.m.state() == SessionState::paused_billing);
-  r.m.set_local_hold(Reason::journal_full);
-  CHECK(r.m.reason() == Reason::journal_full);
-  r.m.set_local_hold(Reason::none);
+  lift(r.m, Reason::spend_cap);
   CHECK(r.m.state() == SessionState::active);
   CHECK(r.m.reason() == Reason::none);
+  hold(r.m, Reason::journal_full);
+  CHECK(r.m.state() == SessionState::paused_billing);
+  CHECK(r.m.reason() == Reason::journal_full);
+  lift(r.m, Reason::journal_full);
+  lift(r.m, Reason::journal_full);
+  CHECK(r.m.state() == SessionState::active);
   const auto changes = r.take();
-  REQUIRE(changes.size() == 3);
+  REQUIRE(changes.size() == 4);
   require_chained(changes);
   require_change(changes[0], SessionState::active, SessionState::paused_billing, Reason::spend_cap);
   CHECK_THAT(changes[0].message, Catch::Contains("spending cap"));
-  require_change(changes[1], SessionState::paused_billing, SessionState::paused_billing, Reason::journal_full);
-  require_change(changes[2], SessionState::paused_billing, SessionState::active, Reason::none);
+  require_change(changes[1], SessionState::paused_billing, SessionState::active, Reason::none);
+  require_change(changes[2], SessionState::active, SessionState::paused_billing, Reason::journal_full);
+  CHECK_THAT(changes[2].message, Catch::Contains("journal"));
+  require_change(changes[3], SessionState::paused_billing, SessionState::active, Reason::none);
 }
 
 TEST_CASE("a server billing reason outranks a local hold", "[unit][machine][states]") {
   Rig r;
   r.beat(60000, status(402, "INSUFFICIENT_BALANCE"));
-  r.m.set_local_hold(Reason::spend_cap);
+  hold(r.m, Reason::spend_cap);
   CHECK(r.m.reason() == Reason::insufficient_credits);
-  r.m.set_local_hold(Reason::none);
+  lift(r.m, Reason::spend_cap);
   CHECK(r.m.state() == SessionState::paused_billing);
   CHECK(r.take().size() == 1);  // only the 402
-  r.m.set_local_hold(Reason::spend_cap);
+  hold(r.m, Reason::spend_cap);
   r.beat(0);  // the top-up lifts the server's reason; the local one remains
   CHECK(r.m.state() == SessionState::paused_billing);
   CHECK(r.m.reason() == Reason::spend_cap);
@@ -191,7 +206,7 @@ TEST_CASE("stop outranks everything and is announced once", "[unit][machine][sta
   r.m.stop(r.total);
   r.m.resume();
   r.m.pause();
-  r.m.set_local_hold(Reason::spend_cap);
+  hold(r.m, Reason::spend_cap);
   CHECK(r.m.state() == SessionState::stopped);
   CHECK(r.m.reason() == Reason::stopped);
   r.send();
@@ -281,10 +296,7 @@ TEST_CASE("stop while a heartbeat waits for its retry: it goes at once", "[unit]
   r.m.stop(r.total);
   require_same_request(r.send(), hb);
   r.reply(ok());
-  const Outgoing rel = r.send();
-  CHECK(rel.active_ms == 0);
-  r.reply(ok());
-  CHECK(r.m.finished());
+  release_and_finish(r, 0);
 }
 
 TEST_CASE("stop while the token is refused: re-attach, resend, release", "[unit][machine][stop][token]") {
@@ -299,11 +311,20 @@ TEST_CASE("stop while the token is refused: re-attach, resend, release", "[unit]
   r.reply(exchange_ok(g));
   require_same_request(r.send(), hb);
   r.reply(ok());
-  const Outgoing rel = r.send();
-  CHECK(rel.kind == Outgoing::Kind::release);
-  CHECK(rel.active_ms == 5);
-  r.reply(ok());
-  CHECK(r.m.finished());
+  release_and_finish(r, 5);
+}
+
+TEST_CASE("stop while a re-attach waits for its retry: it goes at once", "[unit][machine][stop][token]") {
+  Rig r;
+  *r.random = 0.9999999;
+  r.at(60s, true);
+  r.send();
+  r.reply(status(401, "TOKEN_EXPIRED"));
+  const Outgoing ex = r.send();
+  r.reply(status(503));
+  CHECK_FALSE(r.poll().has_value());
+  r.m.stop(r.total);
+  require_same_request(r.send(), ex);
 }
 
 TEST_CASE("a release answered 402 or 403 KEY_REVOKED still counts as acknowledged", "[unit][machine][stop]") {

@@ -242,6 +242,20 @@ struct Rig {
   }
 };
 
+// Puts a local billing hold (spend_cap, journal_full) on or lifts it, whichever of the
+// machine's two forms of set_local_hold() this tree has: (Reason, bool on) or (Reason),
+// where Reason::none lifts.
+template <typename M>
+auto set_hold(M& m, Reason reason, bool on, int) -> decltype(m.set_local_hold(reason, on), void()) {
+  m.set_local_hold(reason, on);
+}
+template <typename M>
+void set_hold(M& m, Reason reason, bool on, long) {
+  m.set_local_hold(on ? reason : Reason::none);
+}
+inline void hold(core::SessionMachine& m, Reason reason) { set_hold(m, reason, true, 0); }
+inline void lift(core::SessionMachine& m, Reason reason) { set_hold(m, reason, false, 0); }
+
 inline nlohmann::json body_of(const Outgoing& o) { return nlohmann::json::parse(o.body); }
 
 inline void require_same_request(const Outgoing& a, const Outgoing& b) {

@@ -31,13 +31,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& kv : s.estimated_minutes) FUZZ_CHECK(kv.second >= 0);
   } catch (const core::ProtocolError&) {
   }
-  // Every status with its own branch in classify().
-  for (const int status : {0, 200, 401, 402, 403, 408, 418, 422, 429, 500}) {
-    const core::ApiError e = core::parse_api_error(status, body);
-    FUZZ_CHECK(e.http_status == status);
-    FUZZ_CHECK(e.message.size() <= 512);
-    FUZZ_CHECK(e.limit >= 0);
-    (void)core::classify(status, e.code);
-  }
+  // The body is read the same whatever the status: parse once, classify every status that
+  // has its own branch in classify().
+  const core::ApiError e = core::parse_api_error(402, body);
+  FUZZ_CHECK(e.http_status == 402);
+  FUZZ_CHECK(e.message.size() <= 512);
+  FUZZ_CHECK(e.limit >= 0);
+  for (const int status : {0, 200, 401, 402, 403, 408, 418, 422, 429, 500}) (void)core::classify(status, e.code);
   return 0;
 }

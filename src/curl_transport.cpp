@@ -134,7 +134,8 @@ void CurlTransport::configure(CURL* easy, Transfer& t) const {
 }
 
 void CurlTransport::finish(Transfer& t, CURLcode code) {
-  t.too_large = t.response.body.size() >= core::kMaxBodyBytes && code == CURLE_WRITE_ERROR;
+  // on_body is the only write callback that can fail, and only at the size cap.
+  t.too_large = code == CURLE_WRITE_ERROR;
   if (code != CURLE_OK) {
     t.response.status = 0;
     t.response.body.clear();

@@ -1,5 +1,7 @@
 #include "endpoint.hpp"
 
+#include <arpa/inet.h>
+
 #include <memory>
 
 #include <curl/curl.h>
@@ -24,7 +26,9 @@ std::string part(CURLU* url, CURLUPart which) {
 }
 
 bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "[::1]" || host == "::1" || host.rfind("127.", 0) == 0;
+  if (host == "localhost" || host == "[::1]" || host == "::1") return true;
+  in_addr a{};  // 127.0.0.0/8 as a parsed address: "127.example.com" is not loopback
+  return inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 }  // namespace

@@ -15,6 +15,24 @@ namespace {
 constexpr char kHex[] = "0123456789abcdef";
 constexpr std::size_t kHashHex = 64;
 constexpr std::size_t kMaxRecordBytes = 256 * 1024;  // far above any real record
+// Counts (ms, seqs) in records: JSON integers in [0, 2^53]. Sums of them are checked.
+constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;
+
+// A count field; anything else (a float, a negative or huge number) makes the record a problem.
+std::int64_t count_field(const json& r, const char* name) {
+  const json& v = r.at(name);
+  if (!v.is_number_integer()) throw std::runtime_error(std::string(name) + " is not an integer");
+  if (v.is_number_unsigned() ? v.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxCount)
+                             : (v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > kMaxCount)) {
+    throw std::runtime_error(std::string(name) + " is out of range");
+  }
+  return v.get<std::int64_t>();
+}
+
+std::int64_t checked_sum(std::int64_t a, std::int64_t b) {
+  if (b > 0 && a > kMaxCount - b) throw std::runtime_error("usage total out of range");
+  return a + b;
+}
 
 ChainHash next_hash(const ChainHash& prev, const std::string& payload) {
   ChainHash out{};
@@ -149,6 +167,11 @@ RecoveredJournal replay_records(const std::vector<std::string>& records) {
       }
       const std::string sid = r.at("sid").get<std::string>();
       if (type == "session") {
+        // Read every field first: a bad record must not leave a half-made session behind.
+        std::string model = r.at("model").get<std::string>();
+        std::string surface = r.at("surface").get<std::string>();
+        const std::int64_t interval_ms = count_field(r, "interval_ms");
+        const std::int64_t grace_ms = count_field(r, "grace_ms");
         if (session(sid) == nullptr) {
           index[sid] = out.sessions.size();
           out.sessions.emplace_back();
@@ -156,10 +179,10 @@ RecoveredJournal replay_records(const std::vector<std::string>& records) {
         }
         RecoveredSession& s = *session(sid);
         s.session_id = sid;
-        s.model = r.at("model").get<std::string>();
-        s.surface = r.at("surface").get<std::string>();
-        s.interval_ms = r.at("interval_ms").get<std::int64_t>();
-        s.grace_ms = r.at("grace_ms").get<std::int64_t>();
+        s.model = std::move(model);
+        s.surface = std::move(surface);
+        s.interval_ms = interval_ms;
+        s.grace_ms = grace_ms;
         continue;
       }
       RecoveredSession* s = session(sid);
@@ -171,27 +194,29 @@ RecoveredJournal replay_records(const std::vector<std::string>& records) {
         if (kind == "heartbeat") o.kind = Outgoing::Kind::heartbeat;
         else if (kind == "release") o.kind = Outgoing::Kind::release;
         else throw std::runtime_error("unknown kind " + kind);
-        o.seq = r.at("seq").get<std::uint64_t>();
+        o.seq = static_cast<std::uint64_t>(count_field(r, "seq"));
         o.idempotency_key = r.at("key").get<std::string>();
         o.body = r.at("body").get<std::string>();
-        o.active_ms = r.at("active_ms").get<std::int64_t>();
-        if (o.active_ms < 0) throw std::runtime_error("negative usage");
+        o.active_ms = count_field(r, "active_ms");
+        const std::int64_t sent_ms = checked_sum(s->sent_ms, o.active_ms);
         s->last_seq = std::max(s->last_seq, o.seq);
-        s->sent_ms += o.active_ms;
+        s->sent_ms = sent_ms;
         pending[o.seq] = std::move(o);
       } else if (type == "ack" || type == "drop") {
-        const auto seq = r.at("seq").get<std::uint64_t>();
+        const auto seq = static_cast<std::uint64_t>(count_field(r, "seq"));
         auto it = pending.find(seq);
         if (it == pending.end()) throw std::runtime_error(type + " of a seq never sent");
-        if (type == "drop") s->sent_ms -= it->second.active_ms;
+        if (type == "drop") s->sent_ms = std::max<std::int64_t>(0, s->sent_ms - it->second.active_ms);
         else if (it->second.kind == Outgoing::Kind::release) s->ended = true;
         pending.erase(it);
       } else if (type == "checkpoint") {
-        s->total_ms = std::max(s->total_ms, r.at("total_ms").get<std::int64_t>());
+        s->total_ms = std::max(s->total_ms, count_field(r, "total_ms"));
       } else if (type == "state") {
-        s->last_seq = std::max(s->last_seq, r.at("last_seq").get<std::uint64_t>());
-        s->sent_ms = r.at("sent_ms").get<std::int64_t>();
-        s->total_ms = std::max(s->total_ms, r.at("total_ms").get<std::int64_t>());
+        const std::int64_t last_seq = count_field(r, "last_seq"), sent_ms = count_field(r, "sent_ms"),
+                           total_ms = count_field(r, "total_ms");
+        s->last_seq = std::max(s->last_seq, static_cast<std::uint64_t>(last_seq));
+        s->sent_ms = sent_ms;
+        s->total_ms = std::max(s->total_ms, total_ms);
       } else {
         throw std::runtime_error("unknown record type " + type);
       }

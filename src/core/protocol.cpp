@@ -98,7 +98,8 @@ AnswerKind classify(int status, const std::string& code) {
   }
   if (status == 403) {
     if (code == "CONCURRENCY_LIMIT_REACHED") return AnswerKind::concurrency;
-    return AnswerKind::revoked;
+    if (code == "KEY_REVOKED") return AnswerKind::revoked;
+    return AnswerKind::rejected;  // not our server's 403 (a proxy, a WAF): nothing was recorded
   }
   if (status == 422 && code == "IDEMPOTENCY_MISMATCH") return AnswerKind::mismatch;
   return AnswerKind::rejected;

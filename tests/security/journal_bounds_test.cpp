@@ -33,10 +33,10 @@ TEST_CASE("journal replay: ordinary records", "[security][journal]") {
   CHECK(r.sessions[0].unacknowledged->seq == 2);
 }
 
-// BUG: replay_records adds `active_ms` of every `sent` record into an int64 without a bound
+// Was a bug (fixed): replay_records adds `active_ms` of every `sent` record into an int64 without a bound
 // (journal_format.cpp: `s->sent_ms += o.active_ms`): two records of 9e18 ms overflow, which
 // is undefined behaviour (UBSan reports it) and, in practice, a negative total.
-TEST_CASE("journal replay: usage totals that would overflow are a problem, not UB", "[security][journal][!mayfail]") {
+TEST_CASE("journal replay: usage totals that would overflow are a problem, not UB", "[security][journal]") {
   const auto r = core::replay_records({kSession, sent(1, "9000000000000000000"), sent(2, "9000000000000000000")});
   CHECK_FALSE(r.problems.empty());
   REQUIRE(r.sessions.size() == 1);
@@ -44,10 +44,10 @@ TEST_CASE("journal replay: usage totals that would overflow are a problem, not U
   CHECK(r.sessions[0].total_ms >= r.sessions[0].sent_ms);
 }
 
-// BUG: replay_records reads integers with json::get<std::int64_t>(), which static_casts a
+// Was a bug (fixed): replay_records reads integers with json::get<std::int64_t>(), which static_casts a
 // float: "interval_ms":1e300 is undefined behaviour (UBSan: float-cast-overflow). Integer
 // fields must be JSON integers within range, else the record is a problem.
-TEST_CASE("journal replay: a float where an integer belongs is a problem, not UB", "[security][journal][!mayfail]") {
+TEST_CASE("journal replay: a float where an integer belongs is a problem, not UB", "[security][journal]") {
   const auto r = core::replay_records(
       {R"({"type":"session","sid":"s","model":"essence","surface":"cloud","interval_ms":1e300,"grace_ms":1})",
        R"({"type":"session","sid":"t","model":"essence","surface":"cloud","interval_ms":60000,"grace_ms":300000})",

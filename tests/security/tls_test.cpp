@@ -207,10 +207,10 @@ TEST_CASE("plain http:// to a non-loopback host is refused unless allow_insecure
   }
 }
 
-// BUG: endpoint.cpp's is_loopback() takes any host starting with "127." for loopback, so a
+// Was a bug (fixed): endpoint.cpp's is_loopback() takes any host starting with "127." for loopback, so a
 // DNS name such as 127.example.com (resolving anywhere) gets plain http without
 // allow_insecure_http. Only an IPv4 literal in 127.0.0.0/8 is loopback.
-TEST_CASE("a DNS name that merely starts with 127. is not loopback", "[security][!mayfail]") {
+TEST_CASE("a DNS name that merely starts with 127. is not loopback", "[security]") {
   ClientOptions o;
   o.base_url = "http://127.example.com";
   o.api_secret = "sk_test_plain_http_secret";

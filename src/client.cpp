@@ -21,6 +21,14 @@ bool Client::flush(std::chrono::milliseconds timeout) { return core_->flush(time
 
 CreditSummary Client::credit_summary() { return core_->credit_summary(); }
 
+std::int64_t Client::estimate(const std::string& model, const std::string& surface) {
+  return core_->estimate(model, surface);
+}
+
+ClientUsage Client::usage() const { return core_->usage(); }
+
+void Client::set_max_credits(std::optional<double> max_credits) { core_->set_max_credits(max_credits); }
+
 namespace detail {
 
 std::unique_ptr<Session> Access::make_session(std::shared_ptr<SessionImpl> impl) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include <openssl/crypto.h>
@@ -12,6 +13,7 @@
 #include "creditmeter/errors.hpp"
 #include "curl_transport.hpp"
 #include "core/jwt.hpp"
+#include "core/rate_card.hpp"
 #include "endpoint.hpp"
 #include "journal.hpp"
 #include "session_impl.hpp"
@@ -76,6 +78,9 @@ std::shared_ptr<ClientCore> ClientCore::create(ClientOptions options, std::share
   check_duration(options.connect_timeout, "connect_timeout", false);
   check_duration(options.request_timeout, "request_timeout", false);
   check_duration(options.idle_after, "idle_after", false);
+  if (options.max_credits && !(*options.max_credits >= 0)) {
+    throw InvalidArgument("ClientOptions::max_credits must be a number >= 0");
+  }
   if (has_control_chars(options.ca_file) || has_control_chars(options.proxy) ||
       has_control_chars(options.pinned_public_key)) {
     throw InvalidArgument("ca_file, proxy and pinned_public_key must not contain control characters");
@@ -111,8 +116,8 @@ void ClientCore::open_journal(const std::string& account) {
     state.interval = milliseconds(std::max<std::int64_t>(1000, r.interval_ms));
     state.grace = milliseconds(std::max<std::int64_t>(1000, r.grace_ms));
     core::SessionMachine machine(r.session_id, r.model, r.surface, state, clock_->now(), [this] { return random01(); });
-    auto session = std::make_shared<SessionImpl>(shared_from_this(), r.session_id, std::move(machine), nullptr,
-                                                 options_.idle_after);
+    auto session = std::make_shared<SessionImpl>(shared_from_this(), r.session_id, std::move(machine),
+                                                 SessionImpl::Callbacks{}, options_.idle_after);
     for (const auto& record : session->journal_snapshot()) journal_->append(record);
     logger_->info("session " + r.session_id + ": recovering " +
                   std::to_string(std::max<std::int64_t>(0, state.total_ms - state.sent_ms)) +
@@ -132,6 +137,7 @@ ClientCore::ClientCore(ClientOptions options, std::shared_ptr<Transport> transpo
       scheduler_(*this),
       pid_(static_cast<int>(::getpid())),
       prng_(std::random_device{}()) {
+  max_credits_ = options_.max_credits;
   if (!transport_) {
     CurlConfig config;
     config.ca_file = options_.ca_file;
@@ -292,6 +298,13 @@ std::shared_ptr<SessionImpl> ClientCore::start_session(SessionOptions options) {
   check_usable();
   check_name(options.model, "model");
   check_name(options.surface, "surface");
+  if (options.max_credits && !(*options.max_credits >= 0)) {
+    throw InvalidArgument("SessionOptions::max_credits must be a number >= 0");
+  }
+  if (!(options.low_balance_minutes >= 0) ||
+      (options.low_balance_credits && !std::isfinite(*options.low_balance_credits))) {
+    throw InvalidArgument("SessionOptions::low_balance_minutes must be >= 0 and low_balance_credits finite");
+  }
   std::string id = options.session_id.empty() ? random_uuid() : options.session_id;
   if (!core::valid_session_id(id)) {
     throw InvalidArgument("SessionOptions::session_id must be 1-128 characters of [A-Za-z0-9._:-]");
@@ -300,8 +313,9 @@ std::shared_ptr<SessionImpl> ClientCore::start_session(SessionOptions options) {
   std::shared_ptr<SessionImpl> session;
   if (options.audio_only) {
     // Free: no token, no network call, no thread.
-    session = std::make_shared<SessionImpl>(shared_from_this(), id, std::nullopt,
-                                            std::move(options.on_state_change), options_.idle_after);
+    session = std::make_shared<SessionImpl>(
+        shared_from_this(), id, std::nullopt,
+        SessionImpl::Callbacks{std::move(options.on_state_change), nullptr, nullptr}, options_.idle_after);
   } else {
     const core::TokenGrant grant = exchange(id, options.model, options.surface);
     const auto wall_ms = std::chrono::duration_cast<milliseconds>(
@@ -315,8 +329,13 @@ std::shared_ptr<SessionImpl> ClientCore::start_session(SessionOptions options) {
     }
     core::SessionMachine machine(grant.session_id, options.model, options.surface, grant, clock_->now(), wall_ms,
                                  [this] { return random01(); });
-    session = std::make_shared<SessionImpl>(shared_from_this(), grant.session_id, std::move(machine),
-                                            std::move(options.on_state_change), options_.idle_after);
+    machine.set_credit_policy(core::CreditPolicy{options.low_balance_minutes, options.low_balance_credits,
+                                                 options.max_credits});
+    session = std::make_shared<SessionImpl>(
+        shared_from_this(), grant.session_id, std::move(machine),
+        SessionImpl::Callbacks{std::move(options.on_state_change), std::move(options.on_balance),
+                               std::move(options.on_low_balance)},
+        options_.idle_after);
     logger_->info("session " + grant.session_id + " started (" + options.model + "/" + options.surface +
                   ", heartbeat every " + std::to_string(grant.heartbeat_interval.count()) + " ms)");
     scheduler_.add(session, shared_from_this());
@@ -347,6 +366,70 @@ CreditSummary ClientCore::credit_summary() {
   } catch (const core::ProtocolError& e) {
     throw NetworkError(std::string("cannot read the credit summary: unreadable answer: ") + e.what());
   }
+}
+
+std::int64_t ClientCore::estimate(const std::string& model, const std::string& surface) {
+  check_name(model, "model");
+  check_name(surface, "surface");
+  const CreditSummary summary = credit_summary();
+  // The server's figure wins: it knows rates the SDK's seed card does not.
+  const auto it = summary.estimated_minutes.find(model + "_" + surface);
+  if (it != summary.estimated_minutes.end()) return it->second;
+  const auto rate = core::seed_rate(model, surface);
+  if (!rate) {
+    throw InvalidArgument("no rate known for " + model + "/" + surface +
+                          ": the server sent no estimate and it is not on the seed rate card");
+  }
+  return summary.balance <= 0 ? 0 : static_cast<std::int64_t>(std::floor(summary.balance / *rate));
+}
+
+ClientUsage ClientCore::usage() const {
+  ClientUsage u;
+  {
+    std::lock_guard<std::mutex> lock(usage_mutex_);
+    u = retired_;
+  }
+  std::vector<std::shared_ptr<SessionImpl>> live;
+  {
+    std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(sessions_mutex_));
+    for (const auto& w : sessions_) {
+      if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (const auto& s : live) {
+    const SessionStats st = s->stats();
+    ++u.sessions;
+    u.active_ms += st.active_ms;
+    u.reported_ms += st.reported_ms;
+    u.credits_charged += st.credits_charged;
+    u.heartbeats_ok += st.heartbeats_ok;
+    u.heartbeats_failed += st.heartbeats_failed;
+  }
+  return u;
+}
+
+void ClientCore::retire(const SessionStats& st) {
+  std::lock_guard<std::mutex> lock(usage_mutex_);
+  ++retired_.sessions;
+  retired_.active_ms += st.active_ms;
+  retired_.reported_ms += st.reported_ms;
+  retired_.credits_charged += st.credits_charged;
+  retired_.heartbeats_ok += st.heartbeats_ok;
+  retired_.heartbeats_failed += st.heartbeats_failed;
+}
+
+void ClientCore::set_max_credits(std::optional<double> max_credits) {
+  if (max_credits && !(*max_credits >= 0)) throw InvalidArgument("max_credits must be a number >= 0");
+  {
+    std::lock_guard<std::mutex> lock(usage_mutex_);
+    max_credits_ = max_credits;
+  }
+  for (const auto& s : scheduler_.sessions()) scheduler_.poke(s);
+}
+
+std::optional<double> ClientCore::max_credits() const {
+  std::lock_guard<std::mutex> lock(usage_mutex_);
+  return max_credits_;
 }
 
 bool ClientCore::flush(milliseconds timeout) {

@@ -33,6 +33,12 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
 
   std::shared_ptr<SessionImpl> start_session(SessionOptions options);
   CreditSummary credit_summary();
+  std::int64_t estimate(const std::string& model, const std::string& surface);
+  ClientUsage usage() const;
+  void set_max_credits(std::optional<double> max_credits);
+  std::optional<double> max_credits() const;
+  // A session's last stats, added to usage() when its last owner lets go of it.
+  void retire(const SessionStats& stats);
   bool flush(std::chrono::milliseconds timeout);
   void shutdown();
 
@@ -79,6 +85,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::mutex sessions_mutex_;
   std::vector<std::weak_ptr<SessionImpl>> sessions_;  // every session, audio-only included
   std::atomic<bool> shut_down_{false};
+  mutable std::mutex usage_mutex_;
+  ClientUsage retired_;
+  std::optional<double> max_credits_;
 };
 
 // Builds the public handles from their internals (the constructors are private).

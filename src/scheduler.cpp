@@ -122,6 +122,7 @@ void Scheduler::run() {
     }
     flush_outbox();
     maintain_journal();
+    maintain_client_cap();
     transport.poll(std::max(wait, milliseconds(0)));
   }
 
@@ -202,6 +203,30 @@ void Scheduler::flush_outbox() {
   if (journal != nullptr) journal->commit();  // acknowledgements ride along, unsynced
 }
 
+void Scheduler::maintain_client_cap() {
+  const std::optional<double> cap = core_.max_credits();
+  if (!cap && !client_cap_hold_) return;
+  const core::TimePoint now = core_.clock().now();
+  if (now < next_cap_check_) return;
+  next_cap_check_ = now + milliseconds(100);
+  const auto all = sessions();
+  bool over = false;
+  if (cap) {
+    double projected = 0;
+    for (const auto& s : all) projected += s->projected_credits();
+    over = projected >= *cap;
+  }
+  if (over == client_cap_hold_) return;
+  client_cap_hold_ = over;
+  core_.logger().log(over ? LogLevel::warning : LogLevel::info,
+                     over ? "the client's spending cap is reached: its sessions pause"
+                          : "the client's spending cap has room again: its sessions resume");
+  for (const auto& s : all) {
+    s->set_local_hold(Reason::spend_cap, over);
+    s->dispatch_changes(core_.logger());
+  }
+}
+
 void Scheduler::maintain_journal() {
   Journal* journal = core_.journal();
   if (journal == nullptr) return;
@@ -220,7 +245,7 @@ void Scheduler::maintain_journal() {
                                 " bytes): sessions pause rather than risk losing usage"
                           : "usage journal has room again: sessions resume");
   for (const auto& s : sessions()) {
-    s->set_local_hold(full ? Reason::journal_full : Reason::none);
+    s->set_local_hold(Reason::journal_full, full);
     s->dispatch_changes(core_.logger());
   }
 }

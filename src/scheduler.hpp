@@ -63,6 +63,8 @@ class Scheduler {
   void flush_outbox();
   // Compaction and the journal_full hold.
   void maintain_journal();
+  // The client's spending cap over all sessions (checked every 100 ms at most: O(sessions)).
+  void maintain_client_cap();
   void send(const std::shared_ptr<SessionImpl>& session, const core::Outgoing& request,
             const std::string& token, std::chrono::milliseconds interval);
   void on_response(const std::shared_ptr<SessionImpl>& session, core::Outgoing::Kind kind,
@@ -87,6 +89,8 @@ class Scheduler {
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
   std::vector<Outbound> outbox_;
   bool journal_full_ = false;
+  bool client_cap_hold_ = false;
+  core::TimePoint next_cap_check_{};
 };
 
 }  // namespace detail

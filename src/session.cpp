@@ -1,5 +1,6 @@
 #include "creditmeter/session.hpp"
 
+#include "creditmeter/errors.hpp"
 #include "session_impl.hpp"
 
 namespace creditmeter {
@@ -19,5 +20,11 @@ SessionState Session::state() const { return impl_->state(); }
 Reason Session::reason() const { return impl_->reason(); }
 SessionStats Session::stats() const { return impl_->stats(); }
 void Session::on_state_change(StateChangeCallback callback) { impl_->set_callback(std::move(callback)); }
+void Session::on_balance(BalanceCallback callback) { impl_->set_balance_callback(std::move(callback), false); }
+void Session::on_low_balance(BalanceCallback callback) { impl_->set_balance_callback(std::move(callback), true); }
+void Session::set_max_credits(std::optional<double> max_credits) {
+  if (max_credits && !(*max_credits >= 0)) throw InvalidArgument("max_credits must be a number >= 0");
+  impl_->set_max_credits(max_credits);
+}
 
 }  // namespace creditmeter

@@ -12,10 +12,10 @@ using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 
 SessionImpl::SessionImpl(std::shared_ptr<ClientCore> core, std::string id,
-                         std::optional<core::SessionMachine> machine, StateChangeCallback callback,
+                         std::optional<core::SessionMachine> machine, Callbacks callbacks,
                          milliseconds idle_after)
     : core_(std::move(core)), id_(std::move(id)), machine_(std::move(machine)),
-      callback_(std::move(callback)) {
+      callbacks_(std::move(callbacks)) {
   meter.clock = &core_->clock();
   meter.idle_after_ns = duration_cast<nanoseconds>(idle_after).count();
   meter.billed = machine_.has_value();
@@ -30,6 +30,8 @@ SessionImpl::SessionImpl(std::shared_ptr<ClientCore> core, std::string id,
   }
 }
 
+SessionImpl::~SessionImpl() { core_->retire(stats()); }
+
 std::int64_t SessionImpl::total_ms_locked() const {
   if (final_ms_ >= 0) return final_ms_;
   if (!machine_) return 0;
@@ -40,15 +42,20 @@ void SessionImpl::after_change_locked() {
   SessionState now_state;
   if (machine_) {
     now_state = machine_->state();
-    for (auto& change : machine_->take_changes()) queued_changes_.push_back(std::move(change));
+    for (auto& change : machine_->take_changes()) queued_.push_back(Event{Event::Kind::state, std::move(change), {}});
+    for (const auto& b : machine_->take_balance_events()) {
+      queued_.push_back(Event{b.kind == core::BalanceEvent::Kind::balance ? Event::Kind::balance : Event::Kind::low_balance,
+                              {}, BalanceUpdate{b.balance, b.minutes_left, b.session_credits}});
+    }
   } else {
     now_state = local_stopped_ ? SessionState::stopped
                                : (local_paused_ ? SessionState::paused_by_user : SessionState::active);
     if (now_state != published_) {
-      queued_changes_.push_back(StateChange{published_, now_state,
-                                            local_stopped_ ? Reason::stopped : Reason::user,
-                                            local_stopped_ ? "stopped"
-                                                           : (local_paused_ ? "paused by the application" : "resumed")});
+      queued_.push_back(Event{Event::Kind::state,
+                              StateChange{published_, now_state, local_stopped_ ? Reason::stopped : Reason::user,
+                                          local_stopped_ ? "stopped"
+                                                         : (local_paused_ ? "paused by the application" : "resumed")},
+                              {}});
     }
   }
   // The gate: bit 0 = may render; a new generation each time the session becomes active,
@@ -166,11 +173,26 @@ SessionImpl::Step SessionImpl::on_answer(core::TimePoint now, const core::Answer
   return out;
 }
 
-void SessionImpl::set_local_hold(Reason reason) {
+void SessionImpl::set_local_hold(Reason reason, bool on) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!machine_) return;
-  machine_->set_local_hold(reason);
+  machine_->set_local_hold(reason, on);
   after_change_locked();
+}
+
+void SessionImpl::set_max_credits(std::optional<double> max_credits) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!machine_) return;
+    machine_->set_max_credits(max_credits);
+    after_change_locked();
+  }
+  notify();
+}
+
+double SessionImpl::projected_credits() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return machine_ ? machine_->projected_credits(total_ms_locked()) : 0.0;
 }
 
 std::vector<std::string> SessionImpl::journal_snapshot() const {
@@ -187,7 +209,12 @@ std::vector<std::string> SessionImpl::journal_snapshot() const {
 
 void SessionImpl::set_callback(StateChangeCallback callback) {
   std::lock_guard<std::mutex> lock(callback_mutex_);
-  callback_ = std::move(callback);
+  callbacks_.on_state_change = std::move(callback);
+}
+
+void SessionImpl::set_balance_callback(BalanceCallback callback, bool low_balance) {
+  std::lock_guard<std::mutex> lock(callback_mutex_);
+  (low_balance ? callbacks_.on_low_balance : callbacks_.on_balance) = std::move(callback);
 }
 
 void SessionImpl::detach_callbacks() {
@@ -205,22 +232,30 @@ void SessionImpl::detach_callbacks() {
 }
 
 void SessionImpl::dispatch_changes(const Logger& logger) {
-  std::vector<StateChange> changes;
+  std::vector<Event> events;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    changes.swap(queued_changes_);
+    events.swap(queued_);
   }
-  for (const auto& change : changes) {
-    StateChangeCallback callback;
+  for (const auto& event : events) {
+    StateChangeCallback on_state;
+    BalanceCallback on_balance;
     {
       std::lock_guard<std::mutex> lock(callback_mutex_);
-      if (detached_ || !callback_) continue;
-      callback = callback_;  // a copy: the user may replace it from inside the call
+      if (detached_) continue;
+      // Copies: the user may replace a callback from inside the call.
+      switch (event.kind) {
+        case Event::Kind::state: on_state = callbacks_.on_state_change; break;
+        case Event::Kind::balance: on_balance = callbacks_.on_balance; break;
+        case Event::Kind::low_balance: on_balance = callbacks_.on_low_balance; break;
+      }
+      if (!on_state && !on_balance) continue;
       ++running_callbacks_;
       dispatching_thread_ = std::this_thread::get_id();
     }
     try {
-      callback(change);
+      if (on_state) on_state(event.change);
+      else on_balance(event.balance);
     } catch (const std::exception& e) {
       logger.error("session " + id_ + ": state-change callback threw: " + e.what());
     } catch (...) {

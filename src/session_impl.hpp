@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/session_machine.hpp"
+#include "creditmeter/credits.hpp"
 #include "creditmeter/detail/frame_meter.hpp"
 #include "creditmeter/state.hpp"
 #include "creditmeter/stats.hpp"
@@ -25,10 +26,16 @@ class Logger;
 class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
  public:
   // A metered session (machine given) or an audio-only one (no machine: never billed).
+  struct Callbacks {
+    StateChangeCallback on_state_change;
+    BalanceCallback on_balance;
+    BalanceCallback on_low_balance;
+  };
   SessionImpl(std::shared_ptr<ClientCore> core, std::string id,
-              std::optional<core::SessionMachine> machine, StateChangeCallback callback,
+              std::optional<core::SessionMachine> machine, Callbacks callbacks,
               std::chrono::milliseconds idle_after);
 
+  ~SessionImpl();  // its stats join the client's usage() tally
   const std::string& id() const { return id_; }
   FrameMeter meter;
 
@@ -40,6 +47,10 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   Reason reason() const;
   SessionStats stats() const;
   void set_callback(StateChangeCallback callback);
+  void set_balance_callback(BalanceCallback callback, bool low_balance);
+  void set_max_credits(std::optional<double> max_credits);
+  // For the client's spending cap: credits charged plus the cost of unbilled usage.
+  double projected_credits() const;
   // ~Session: no callback runs after this returns (waits for one running on another thread).
   void detach_callbacks();
   // For flush(): the meter's total now, and a request to send it at once.
@@ -59,7 +70,7 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   };
   Step step(core::TimePoint now, std::int64_t wall_ms);
   Step on_answer(core::TimePoint now, const core::Answer& answer);
-  void set_local_hold(Reason reason);
+  void set_local_hold(Reason reason, bool on);
   // The records that rebuild this session in a compacted journal.
   std::vector<std::string> journal_snapshot() const;
   // Runs the queued transitions through the callback, outside every SDK lock.
@@ -82,13 +93,19 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   bool local_paused_ = false;
   bool local_stopped_ = false;
   std::int64_t final_ms_ = -1;  // frozen at stop(): stats() then match the release exactly
-  std::vector<StateChange> queued_changes_;
+  // Transitions and balance events, in order, for the callbacks.
+  struct Event {
+    enum class Kind { state, balance, low_balance } kind;
+    StateChange change;
+    BalanceUpdate balance;
+  };
+  std::vector<Event> queued_;
   SessionState published_ = SessionState::active;
 
   // The callback and its gate: ~Session must not return while the callback runs.
   mutable std::mutex callback_mutex_;
   std::condition_variable callback_idle_;
-  StateChangeCallback callback_;
+  Callbacks callbacks_;
   bool detached_ = false;
   int running_callbacks_ = 0;
   std::thread::id dispatching_thread_;

@@ -7,7 +7,12 @@
 #include <chrono>
 #include <memory>
 
+#include <cstdint>
+#include <optional>
+#include <string>
+
 #include "creditmeter/credit_summary.hpp"
+#include "creditmeter/credits.hpp"
 #include "creditmeter/options.hpp"
 #include "creditmeter/session.hpp"
 
@@ -41,6 +46,19 @@ class CREDITMETER_API Client {
 
   // GET /v2/credit-summaries. Throws like start_session.
   CreditSummary credit_summary();
+
+  // Whole minutes of runtime the balance buys for `model` on `surface`: the server's
+  // estimate when it sends one, else floor(balance / rate) from the rate card (credits per
+  // active minute: essence/cloud 2, expression/cloud 4, essence/self_hosted 1,
+  // expression/self_hosted 2, expression/on_device 2). Throws InvalidArgument for a pair
+  // neither knows, and like credit_summary() for the server call.
+  std::int64_t estimate(const std::string& model, const std::string& surface);
+
+  // The sum of the stats of every session this Client started.
+  ClientUsage usage() const;
+
+  // Sets or removes (nullopt) the spending cap over all sessions of this Client.
+  void set_max_credits(std::optional<double> max_credits);
 
  private:
   friend struct detail::Access;

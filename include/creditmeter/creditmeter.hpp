@@ -4,6 +4,7 @@
 #include "creditmeter/client.hpp"
 #include "creditmeter/clock.hpp"
 #include "creditmeter/credit_summary.hpp"
+#include "creditmeter/credits.hpp"
 #include "creditmeter/errors.hpp"
 #include "creditmeter/log.hpp"
 #include "creditmeter/options.hpp"

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "creditmeter/clock.hpp"
+#include "creditmeter/credits.hpp"
 #include "creditmeter/log.hpp"
 #include "creditmeter/state.hpp"
 
@@ -40,6 +41,8 @@ struct ClientOptions {
   // Usage journal directory. Unset: $XDG_STATE_HOME/creditmeter (or
   // ~/.local/state/creditmeter); empty string: no journal.
   std::optional<std::string> journal_dir;
+  // Spending cap over all of this Client's sessions, in credits (see SessionOptions).
+  std::optional<double> max_credits;
   // Above this size (after compaction) sessions pause with reason journal_full rather than
   // risk losing usage.
   std::uint64_t journal_max_bytes = 64ull << 20;
@@ -73,6 +76,17 @@ struct SessionOptions {
   StateChangeCallback on_state_change;
   // Optional caller-chosen id (1-128 of [A-Za-z0-9._:-]); default a random UUID.
   std::string session_id;
+
+  // Credits. on_balance runs on every change of the balance; on_low_balance once each time
+  // the balance falls below the threshold (again only after a top-up lifted it above):
+  // low_balance_credits when set, else low_balance_minutes of runtime at this session's rate.
+  BalanceCallback on_balance;
+  BalanceCallback on_low_balance;
+  double low_balance_minutes = 5;
+  std::optional<double> low_balance_credits;
+  // Spending cap for this session, in credits: the session pauses (paused_billing,
+  // reason spend_cap) before its charges would cross it; raising it resumes.
+  std::optional<double> max_credits;
 };
 
 }  // namespace creditmeter

@@ -6,6 +6,9 @@
 #include <memory>
 #include <string>
 
+#include <optional>
+
+#include "creditmeter/credits.hpp"
 #include "creditmeter/detail/frame_meter.hpp"
 #include "creditmeter/state.hpp"
 #include "creditmeter/stats.hpp"
@@ -44,6 +47,11 @@ class CREDITMETER_API Session {
   // Replaces the state-change callback (runs on the scheduler thread, never under an
   // SDK lock). Pass nullptr to remove it.
   void on_state_change(StateChangeCallback callback);
+  // Replace the balance callbacks (see SessionOptions); nullptr removes them.
+  void on_balance(BalanceCallback callback);
+  void on_low_balance(BalanceCallback callback);
+  // Sets or removes (nullopt) this session's spending cap; raising it resumes the session.
+  void set_max_credits(std::optional<double> max_credits);
 
  private:
   friend struct detail::Access;

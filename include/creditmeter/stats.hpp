@@ -2,6 +2,9 @@
 // A session's usage counters, as returned by Session::stats().
 
 #include <cstdint>
+#include <string>
+
+#include "creditmeter/state.hpp"
 
 namespace creditmeter {
 
@@ -13,6 +16,10 @@ struct SessionStats {
   std::uint64_t heartbeats_ok = 0;      // heartbeats and releases answered 2xx
   std::uint64_t heartbeats_failed = 0;  // attempts that failed (offline, 5xx, 4xx)
   std::int64_t grace_remaining_ms = 0;  // time left before an outage pauses rendering
+  double minutes_left = 0;  // runtime the balance buys at this session's rate (infinity: free)
+  std::uint64_t heartbeats_retried = 0;  // resends of a heartbeat or release already sent once
+  std::string last_error;               // the latest failed attempt, empty when none
+  Reason last_error_reason = Reason::none;  // what that failure means for billing
 };
 
 }  // namespace creditmeter

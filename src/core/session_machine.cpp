@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
 #include "core/jwt.hpp"
 #include "core/time_format.hpp"
@@ -34,8 +35,8 @@ SessionMachine::SessionMachine(std::string session_id, std::string model, std::s
       grace_(grant.offline_grace) {
   backoff_.interval = grant.heartbeat_interval;
   adopt_token(grant.token, grant.expires_at, /*force=*/true);
-  balance_ = grant.balance;
   credits_per_minute_ = grant.credits_per_minute;
+  set_balance(grant.balance);
   next_due_ = now + backoff_.interval;
   grace_deadline_ = now + grace_;  // the token exchange counts as the first 2xx
   period_start_wall_ms_ = wall_ms;
@@ -70,7 +71,9 @@ SessionMachine::SessionMachine(std::string session_id, std::string model, std::s
 SessionState SessionMachine::state() const {
   if (stopped_) return SessionState::stopped;
   if (user_paused_) return SessionState::paused_by_user;
-  if (billing_ != Reason::none || local_hold_ != Reason::none) return SessionState::paused_billing;
+  if (billing_ != Reason::none || hold_spend_cap_ || hold_client_cap_ || hold_journal_full_) {
+    return SessionState::paused_billing;
+  }
   if (offline_) return SessionState::paused_offline;
   return SessionState::active;
 }
@@ -83,7 +86,11 @@ void SessionMachine::publish(Reason cause) {
   switch (to) {
     case SessionState::stopped: reason = Reason::stopped; break;
     case SessionState::paused_by_user: reason = Reason::user; break;
-    case SessionState::paused_billing: reason = billing_ != Reason::none ? billing_ : local_hold_; break;
+    case SessionState::paused_billing:
+      reason = billing_ != Reason::none ? billing_
+               : (hold_spend_cap_ || hold_client_cap_) ? Reason::spend_cap
+                                                        : Reason::journal_full;
+      break;
     case SessionState::paused_offline: reason = Reason::grace_expired; break;
     case SessionState::active: break;
   }
@@ -119,7 +126,7 @@ std::string SessionMachine::state_message(SessionState to, Reason reason) const 
                  " credits): top up credits; the session resumes on the next heartbeat after it";
         case Reason::authentication_failed:
           return "the server refused the API key (revoked or invalid): check your API secret";
-        case Reason::spend_cap: return "the spending cap is reached: raise it to resume";
+        case Reason::spend_cap: return "the spending cap is reached: raise max_credits to resume";
         case Reason::journal_full:
           return "the usage journal is full: free disk space or raise the journal cap";
         default: return "billing hold";
@@ -163,10 +170,86 @@ void SessionMachine::request_flush() {
   if (exchange_needed_) exchange_retry_at_ = TimePoint::min();
 }
 
-void SessionMachine::set_local_hold(Reason reason) {
-  if (local_hold_ == reason) return;
-  local_hold_ = reason;
+void SessionMachine::set_local_hold(Reason reason, bool on) {
+  bool& hold = reason == Reason::journal_full ? hold_journal_full_ : hold_client_cap_;
+  if (hold == on) return;
+  hold = on;
   publish(Reason::none);
+}
+
+void SessionMachine::set_credit_policy(const CreditPolicy& policy) {
+  policy_ = policy;
+  // Re-judge the balance under the new threshold: an already low balance alerts once.
+  balance_events_.erase(std::remove_if(balance_events_.begin(), balance_events_.end(),
+                                       [](const BalanceEvent& e) { return e.kind == BalanceEvent::Kind::low_balance; }),
+                        balance_events_.end());
+  below_low_balance_ = false;
+  set_balance(balance_);
+  cap_check_at_ = TimePoint::min();
+}
+
+void SessionMachine::set_max_credits(std::optional<double> max_credits) {
+  policy_.max_credits = max_credits;
+  cap_check_at_ = TimePoint::min();  // re-check (and perhaps lift) at the next step
+  if (!max_credits && hold_spend_cap_) {
+    hold_spend_cap_ = false;
+    publish(Reason::none);
+  }
+}
+
+double SessionMachine::projected_credits(std::int64_t total_active_ms) const {
+  const std::int64_t total = stopped_ ? final_ms_ : total_active_ms;
+  const auto unbilled = static_cast<double>(std::max<std::int64_t>(0, total - reported_ms_));
+  return credits_charged_ + unbilled * credits_per_minute_ / 60000.0;
+}
+
+double SessionMachine::minutes_left() const {
+  if (credits_per_minute_ <= 0) return std::numeric_limits<double>::infinity();
+  return std::max(0.0, balance_) / credits_per_minute_;
+}
+
+void SessionMachine::set_balance(double balance) {
+  const bool changed = balance != balance_ || !balance_known_;
+  balance_known_ = true;
+  balance_ = balance;
+  if (changed) balance_events_.push_back(BalanceEvent{BalanceEvent::Kind::balance, balance_, minutes_left(), credits_charged_});
+  // Low-balance alert: once per downward crossing, re-armed when a top-up lifts it above.
+  const double threshold = policy_.low_balance_credits ? *policy_.low_balance_credits
+                                                       : policy_.low_balance_minutes * credits_per_minute_;
+  if (!below_low_balance_ && balance_ < threshold) {
+    below_low_balance_ = true;
+    balance_events_.push_back(BalanceEvent{BalanceEvent::Kind::low_balance, balance_, minutes_left(), credits_charged_});
+    log(LogLevel::info, "session " + session_id_ + ": low balance (" + format_credits(balance_) + " credits)");
+  } else if (below_low_balance_ && balance_ > threshold) {
+    below_low_balance_ = false;
+  }
+}
+
+// Pauses before the session's spending cap would be crossed: the usage not yet billed is
+// priced at the session's rate, and the next check is when it could reach the cap at the
+// earliest (active time never runs faster than the clock).
+void SessionMachine::check_spend_cap(TimePoint now, std::int64_t total_active_ms) {
+  last_total_ms_ = total_active_ms;
+  if (stopped_ || !policy_.max_credits) {
+    cap_check_at_ = TimePoint::max();
+    return;
+  }
+  const double remaining = *policy_.max_credits - projected_credits(total_active_ms);
+  const bool over = remaining <= 0;
+  if (over != hold_spend_cap_) {
+    hold_spend_cap_ = over;
+    if (over) {
+      log(LogLevel::warning, "session " + session_id_ + ": spending cap of " + format_credits(*policy_.max_credits) +
+                                 " credits reached");
+    }
+    publish(Reason::none);
+  }
+  if (over || credits_per_minute_ <= 0) {
+    cap_check_at_ = TimePoint::max();
+    return;
+  }
+  const auto ms = static_cast<std::int64_t>(remaining / credits_per_minute_ * 60000.0);
+  cap_check_at_ = now + std::chrono::milliseconds(std::max<std::int64_t>(1, ms));
 }
 
 void SessionMachine::advance(TimePoint now) {
@@ -177,6 +260,10 @@ void SessionMachine::advance(TimePoint now) {
 }
 
 TimePoint SessionMachine::next_wakeup() const {
+  return std::min(next_wakeup_for_requests(), stopped_ ? never() : cap_check_at_);
+}
+
+TimePoint SessionMachine::next_wakeup_for_requests() const {
   if (on_wire_) {
     if (stopped_) return never();
     return std::min(offline_ ? never() : grace_deadline_, pending_ ? next_due_ : never());
@@ -200,6 +287,7 @@ TimePoint SessionMachine::next_wakeup() const {
 std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t wall_ms,
                                                      std::int64_t total_active_ms) {
   advance(now);
+  if (now >= cap_check_at_ || total_active_ms != last_total_ms_) check_spend_cap(now, total_active_ms);
   if (pending_ && !stopped_ && now >= next_due_) {
     // Usage accrues behind an unacknowledged heartbeat: checkpoint it every interval.
     JournalOp cp;
@@ -213,6 +301,7 @@ std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t
 
   if (exchange_needed_) {
     if (!urgent && now < exchange_retry_at_) return std::nullopt;
+    flush_after_ack_ = flush_after_ack_ || flush_;  // what accrued behind it is flushed after the ack
     probe_ = flush_ = false;
     on_wire_ = exchange_on_wire_ = true;
     Outgoing ex;
@@ -227,8 +316,10 @@ std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t
   }
   if (pending_) {
     if (!urgent && now < pending_->retry_at) return std::nullopt;
+    flush_after_ack_ = flush_after_ack_ || flush_;  // what accrued behind it is flushed after the ack
     probe_ = flush_ = false;
     on_wire_ = true;
+    ++heartbeats_retried_;
     return pending_->request;  // byte-identical: same key, same body
   }
 
@@ -305,6 +396,8 @@ void SessionMachine::on_answer(TimePoint now, const Answer& answer) {
     case AnswerKind::revoked:
       // The server recorded and charged this usage: never resend it.
       ++heartbeats_failed_;
+      note_failure(answer, kind == AnswerKind::insufficient ? Reason::insufficient_credits
+                                                             : Reason::authentication_failed);
       acknowledge(answer);
       billing_ = kind == AnswerKind::insufficient ? Reason::insufficient_credits
                                                   : Reason::authentication_failed;
@@ -312,6 +405,7 @@ void SessionMachine::on_answer(TimePoint now, const Answer& answer) {
       break;
     case AnswerKind::token_invalid:
       ++heartbeats_failed_;
+      note_failure(answer, Reason::authentication_failed);
       log(LogLevel::info, std::string("session ") + session_id_ + ": token refused (" +
                               answer.api_error.code + "); re-attaching");
       exchange_needed_ = true;
@@ -337,6 +431,7 @@ void SessionMachine::on_answer(TimePoint now, const Answer& answer) {
     }
     default:
       ++heartbeats_failed_;
+      note_failure(answer, Reason::offline);
       schedule_retry(now, answer, &pending_->retry_at, &pending_->attempts);
       log(kind == AnswerKind::rejected ? LogLevel::error : LogLevel::warning,
           std::string("session ") + session_id_ + ": " + what + " seq " + std::to_string(req.seq) +
@@ -378,7 +473,17 @@ void SessionMachine::on_exchange_answer(TimePoint now, const Answer& answer) {
   }
 }
 
+void SessionMachine::note_failure(const Answer& answer, Reason reason) {
+  last_error_ = describe(answer);
+  if (!answer.api_error.message.empty()) last_error_ += ": " + answer.api_error.message;
+  last_error_reason_ = reason;
+}
+
 void SessionMachine::acknowledge(const Answer& answer) {
+  if (flush_after_ack_) {
+    flush_ = true;
+    flush_after_ack_ = false;
+  }
   const Outgoing& req = pending_->request;
   reported_ms_ += req.active_ms;
   JournalOp ack;
@@ -388,7 +493,7 @@ void SessionMachine::acknowledge(const Answer& answer) {
   if (req.kind == Outgoing::Kind::release) release_acked_ = true;
   if (answer.ack) {
     credits_charged_ += answer.ack->credits_charged;
-    balance_ = answer.ack->balance;
+    set_balance(answer.ack->balance);
     if (!answer.ack->token.empty()) adopt_token(answer.ack->token, answer.ack->expires_at, false);
   }
   pending_.reset();
@@ -406,7 +511,9 @@ void SessionMachine::schedule_retry(TimePoint now, const Answer& answer, TimePoi
   if (answer.api_error.retry_after) {
     delay = *answer.api_error.retry_after;  // the server knows best, even above the cap
   } else {
-    delay = backoff_.delay(*attempts, offline_, random01_ ? random01_() : 0.5);
+    // The deadline may have passed since the last advance(): the offline cap applies already.
+    const bool paused_offline = offline_ || (!stopped_ && now >= grace_deadline_);
+    delay = backoff_.delay(*attempts, paused_offline, random01_ ? random01_() : 0.5);
   }
   *retry_at = now + duration_cast<TimePoint>(delay);
 }
@@ -425,6 +532,12 @@ void SessionMachine::adopt_token(const std::string& token, std::int64_t expires_
 std::vector<StateChange> SessionMachine::take_changes() {
   std::vector<StateChange> out;
   out.swap(changes_);
+  return out;
+}
+
+std::vector<BalanceEvent> SessionMachine::take_balance_events() {
+  std::vector<BalanceEvent> out;
+  out.swap(balance_events_);
   return out;
 }
 
@@ -482,6 +595,10 @@ void SessionMachine::fill_stats(TimePoint now, SessionStats& stats) const {
   stats.balance = balance_;
   stats.heartbeats_ok = heartbeats_ok_;
   stats.heartbeats_failed = heartbeats_failed_;
+  stats.heartbeats_retried = heartbeats_retried_;
+  stats.last_error = last_error_;
+  stats.last_error_reason = last_error_reason_;
+  stats.minutes_left = minutes_left();
   if (stopped_ || offline_) {
     stats.grace_remaining_ms = 0;
   } else {

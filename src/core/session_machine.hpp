@@ -64,6 +64,23 @@ struct RecoveryState {
   std::chrono::milliseconds grace{300000};
 };
 
+// A change of the account balance as this session learned it, or a low-balance alert.
+struct BalanceEvent {
+  enum class Kind { balance, low_balance };
+  Kind kind = Kind::balance;
+  double balance = 0;          // credits
+  double minutes_left = 0;     // at this session's rate (infinite when it is free)
+  double session_credits = 0;  // credits charged for this session so far
+};
+
+// The session's credit rules (issue "credits"): the low-balance threshold, in minutes of
+// runtime at the session's rate or in credits, and an optional spending cap.
+struct CreditPolicy {
+  double low_balance_minutes = 5;
+  std::optional<double> low_balance_credits;
+  std::optional<double> max_credits;
+};
+
 struct LogLine {
   LogLevel level;
   std::string message;
@@ -95,8 +112,14 @@ class SessionMachine {
   void stop(std::int64_t final_active_ms);
   // Send unreported usage now instead of at the next due time (Client::flush).
   void request_flush();
-  // Pause for a local billing reason (spend_cap, journal_full) or lift it (Reason::none).
-  void set_local_hold(Reason reason);
+  // Pause for a local billing reason (spend_cap from the client's cap, journal_full), or lift it.
+  void set_local_hold(Reason reason, bool on);
+  void set_credit_policy(const CreditPolicy& policy);
+  void set_max_credits(std::optional<double> max_credits);
+  // Credits charged so far plus what the unacknowledged usage will cost.
+  double projected_credits(std::int64_t total_active_ms) const;
+  double credits_per_minute() const { return credits_per_minute_; }
+  double balance() const { return balance_; }
 
   // --- outputs ----------------------------------------------------------------------
   SessionState state() const;
@@ -106,6 +129,7 @@ class SessionMachine {
   std::vector<StateChange> take_changes();
   std::vector<LogLine> take_logs();
   std::vector<JournalOp> take_journal();
+  std::vector<BalanceEvent> take_balance_events();
   // The records that rebuild this session's journal state (compaction).
   std::vector<JournalOp> journal_snapshot(std::int64_t total_active_ms) const;
   const std::string& model() const { return model_; }
@@ -145,6 +169,11 @@ class SessionMachine {
   std::string describe(const Answer& answer) const;
   std::string state_message(SessionState to, Reason reason) const;
   void log(LogLevel level, std::string message);
+  void set_balance(double balance);
+  void note_failure(const Answer& answer, Reason reason);
+  void check_spend_cap(TimePoint now, std::int64_t total_active_ms);
+  double minutes_left() const;
+  TimePoint next_wakeup_for_requests() const;
 
   const std::string session_id_;
   const std::string model_;
@@ -160,7 +189,9 @@ class SessionMachine {
   bool stopped_ = false;
   bool user_paused_ = false;
   Reason billing_ = Reason::none;      // from the server: insufficient_credits, authentication_failed
-  Reason local_hold_ = Reason::none;   // from the client: spend_cap, journal_full
+  bool hold_spend_cap_ = false;        // this session's max_credits would be crossed
+  bool hold_client_cap_ = false;       // the client's max_credits would be crossed
+  bool hold_journal_full_ = false;     // the journal is full: usage must not outrun it
   bool offline_ = false;               // grace expired
 
   SessionState published_state_ = SessionState::active;
@@ -168,6 +199,12 @@ class SessionMachine {
   std::vector<StateChange> changes_;
   std::vector<LogLine> logs_;
   std::vector<JournalOp> journal_;
+  std::vector<BalanceEvent> balance_events_;
+  CreditPolicy policy_;
+  bool below_low_balance_ = false;
+  bool balance_known_ = false;
+  TimePoint cap_check_at_ = TimePoint::max();
+  std::int64_t last_total_ms_ = 0;
   std::vector<Outgoing> recovery_queue_;  // unacknowledged requests beyond the first
 
   TimePoint next_due_{};
@@ -175,6 +212,7 @@ class SessionMachine {
   std::int64_t period_start_wall_ms_ = 0;
   bool probe_ = false;   // send at once, even with nothing to report (resume())
   bool flush_ = false;   // send unreported usage at once (flush())
+  bool flush_after_ack_ = false;  // a flush met an unacknowledged request: flush again after its ack
 
   std::optional<Pending> pending_;  // the one unacknowledged heartbeat or release
   bool on_wire_ = false;
@@ -194,6 +232,9 @@ class SessionMachine {
   double credits_per_minute_ = 0;
   std::uint64_t heartbeats_ok_ = 0;
   std::uint64_t heartbeats_failed_ = 0;
+  std::uint64_t heartbeats_retried_ = 0;
+  std::string last_error_;
+  Reason last_error_reason_ = Reason::none;
 };
 
 }  // namespace core

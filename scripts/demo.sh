@@ -27,7 +27,8 @@ if [[ "${CREDITMETER_SKIP_DEPS:-0}" != 1 ]]; then
   "$CM_ROOT/scripts/install-deps.sh"
 fi
 # Only what the demo needs, quietly (progress lines only; errors are shown on failure).
-BUILD_QUIET=1 BUILD_TARGETS="creditmeter-emulator timeline_demo" "$CM_ROOT/scripts/build.sh"
+BUILD_QUIET=1 BUILD_TARGETS="creditmeter-emulator timeline_demo creditmeter_cli" "$CM_ROOT/scripts/build.sh"
+CLI="$BUILD_DIR/tools/cli/creditmeter"
 
 [[ -x "$EMULATOR" ]] || cm_die demo "$EMULATOR was not built"
 DEMO=""
@@ -91,5 +92,19 @@ elif [[ $rc -ne 0 ]]; then
   echo "--- emulator log (tail) ---" >&2
   tail -n 20 "$work/emulator.log" >&2
   cm_die demo "the demo failed (exit $rc)"
+fi
+
+# The same product from the command line: the `creditmeter` CLI on a fresh account.
+if [[ -x "$CLI" ]]; then
+  export CREDITMETER_BASE_URL="$base_url"
+  export CREDITMETER_API_SECRET="sk_demo_cli_$$"
+  curl -sf --noproxy '*' -X POST "$base_url/admin/accounts" -H 'Content-Type: application/json' \
+    -d "{\"api_secret\":\"$CREDITMETER_API_SECRET\",\"plan\":\"creator\",\"balance\":20}" >/dev/null ||
+    cm_die demo "cannot create the CLI demo account"
+  cm_log demo "creditmeter balance"
+  "$CLI" balance
+  cm_log demo "creditmeter simulate --model expression --surface cloud --duration 3s --fps 25"
+  "$CLI" simulate --model expression --surface cloud --duration 3s --fps 25 --interval 1s ||
+    cm_die demo "creditmeter simulate failed"
 fi
 cm_log demo "done ($(cm_elapsed "$start") in all)"

@@ -19,10 +19,13 @@ PACKAGES=(
   libcurl4-openssl-dev nlohmann-json3-dev libssl-dev
   # The emulator (tools/emulator): cpp-httplib server; the openssl CLI makes test TLS certificates.
   libcpp-httplib-dev openssl
+  # examples/run_with_emulator.sh drives the emulator's admin API with curl.
+  curl
   # C++ tests (tests/unit, integration, emulator): Catch2 v2.
   catch2
   # Python bindings (bindings/python) and their tests (tests/python).
-  pybind11-dev python3-pybind11 python3-dev python3-venv python3-pytest
+  # The offline pip install of the binding (bindings/python/setup.py) needs setuptools + wheel.
+  pybind11-dev python3-pybind11 python3-dev python3-venv python3-pytest python3-setuptools python3-wheel
   # Benchmarks (bench/, CREDITMETER_BUILD_BENCHMARKS=ON): Google Benchmark.
   libbenchmark-dev
   # clang: fuzzing (libFuzzer) and a second compiler for later checks.

@@ -28,8 +28,8 @@ PACKAGES=(
   pybind11-dev python3-pybind11 python3-dev python3-venv python3-pytest python3-setuptools python3-wheel
   # Benchmarks (bench/, CREDITMETER_BUILD_BENCHMARKS=ON): Google Benchmark.
   libbenchmark-dev
-  # clang: fuzzing (libFuzzer) and a second compiler for later checks.
-  clang
+  # clang: fuzzing (libFuzzer and its sanitizer runtimes) and the Swift module-map check.
+  clang libclang-rt-14-dev
 )
 
 mode=install

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <limits>
 
+#include <openssl/crypto.h>
+
 #include "core/jwt.hpp"
 #include "core/time_format.hpp"
 
@@ -40,6 +42,10 @@ SessionMachine::SessionMachine(std::string session_id, std::string model, std::s
   next_due_ = now + backoff_.interval;
   grace_deadline_ = now + grace_;  // the token exchange counts as the first 2xx
   period_start_wall_ms_ = wall_ms;
+}
+
+SessionMachine::~SessionMachine() {
+  if (!token_.empty()) OPENSSL_cleanse(&token_[0], token_.size());
 }
 
 SessionMachine::SessionMachine(std::string session_id, std::string model, std::string surface,
@@ -522,6 +528,7 @@ void SessionMachine::adopt_token(const std::string& token, std::int64_t expires_
   // The JWT's own `exp` is the truth; expires_at from the body is the fallback.
   const std::int64_t exp = jwt_expiry(token).value_or(expires_at);
   if (force || exp > token_expires_at_) {
+    if (!token_.empty()) OPENSSL_cleanse(&token_[0], token_.size());  // a released secret
     token_ = token;
     token_expires_at_ = exp;
   }

@@ -98,6 +98,9 @@ class SessionMachine {
   SessionMachine(std::string session_id, std::string model, std::string surface,
                  const RecoveryState& recovered, TimePoint now, std::function<double()> random01);
 
+  SessionMachine(SessionMachine&&) = default;
+  ~SessionMachine();  // wipes the token
+
   // --- inputs -----------------------------------------------------------------------
   // The request to put on the wire now, if any. `total_active_ms` is the meter's total.
   std::optional<Outgoing> next_request(TimePoint now, std::int64_t wall_ms,

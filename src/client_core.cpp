@@ -60,6 +60,15 @@ void check_duration(milliseconds value, const char* field, bool zero_ok) {
   }
 }
 
+void add_to_usage(ClientUsage& u, const SessionStats& st) {
+  ++u.sessions;
+  u.active_ms += st.active_ms;
+  u.reported_ms += st.reported_ms;
+  u.credits_charged += st.credits_charged;
+  u.heartbeats_ok += st.heartbeats_ok;
+  u.heartbeats_failed += st.heartbeats_failed;
+}
+
 }  // namespace
 
 std::shared_ptr<ClientCore> ClientCore::create(ClientOptions options, std::shared_ptr<Transport> transport) {
@@ -396,26 +405,13 @@ ClientUsage ClientCore::usage() const {
       if (auto s = w.lock()) live.push_back(std::move(s));
     }
   }
-  for (const auto& s : live) {
-    const SessionStats st = s->stats();
-    ++u.sessions;
-    u.active_ms += st.active_ms;
-    u.reported_ms += st.reported_ms;
-    u.credits_charged += st.credits_charged;
-    u.heartbeats_ok += st.heartbeats_ok;
-    u.heartbeats_failed += st.heartbeats_failed;
-  }
+  for (const auto& s : live) add_to_usage(u, s->stats());
   return u;
 }
 
 void ClientCore::retire(const SessionStats& st) {
   std::lock_guard<std::mutex> lock(usage_mutex_);
-  ++retired_.sessions;
-  retired_.active_ms += st.active_ms;
-  retired_.reported_ms += st.reported_ms;
-  retired_.credits_charged += st.credits_charged;
-  retired_.heartbeats_ok += st.heartbeats_ok;
-  retired_.heartbeats_failed += st.heartbeats_failed;
+  add_to_usage(retired_, st);
 }
 
 void ClientCore::set_max_credits(std::optional<double> max_credits) {

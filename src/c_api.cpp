@@ -5,6 +5,7 @@
 #include "creditmeter/creditmeter.h"
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <cstdarg>
 #include <cstddef>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -111,9 +113,12 @@ cm_status map_exception(const char* function) noexcept {
 constexpr size_t kClientOptionsV1 = offsetof(cm_client_options, token_provider_user_data) + sizeof(void*);
 constexpr size_t kSessionOptionsV1 = offsetof(cm_session_options, user_data) + sizeof(void*);
 constexpr size_t kSessionStatsV1 = offsetof(cm_session_stats, grace_remaining_ms) + sizeof(std::int64_t);
-static_assert(kClientOptionsV1 == sizeof(cm_client_options), "first version: no field after the last");
-static_assert(kSessionOptionsV1 == sizeof(cm_session_options), "first version: no field after the last");
-static_assert(kSessionStatsV1 == sizeof(cm_session_stats), "first version: no field after the last");
+constexpr size_t kClientUsageV1 = offsetof(cm_client_usage, heartbeats_failed) + sizeof(std::uint64_t);
+// Version 2 (credits) appended fields after each first version: nothing was inserted.
+static_assert(offsetof(cm_client_options, max_credits) >= kClientOptionsV1, "appended only");
+static_assert(offsetof(cm_session_options, on_balance) >= kSessionOptionsV1, "appended only");
+static_assert(offsetof(cm_session_stats, minutes_left) >= kSessionStatsV1, "appended only");
+static_assert(kClientUsageV1 == sizeof(cm_client_usage), "first version: no field after the last");
 
 template <typename T>
 cm_status check_struct_size(const T* s, size_t v1, const char* what) {
@@ -186,6 +191,26 @@ void deliver(cm_state_change_fn fn, void* user_data, cm_session* handle, const c
   c.reason = to_c(change.reason);
   c.message = change.message.c_str();
   fn(handle, &c, user_data);
+}
+
+void deliver_balance(cm_balance_fn fn, void* user_data, cm_session* handle, const creditmeter::BalanceUpdate& update) {
+  cm_balance_update b;
+  b.struct_size = sizeof b;
+  b.balance = update.balance;
+  b.minutes_left = update.minutes_left;
+  b.session_credits = update.session_credits;
+  fn(handle, &b, user_data);
+}
+
+creditmeter::BalanceCallback make_balance_callback(cm_balance_fn fn, void* user_data, cm_session* handle) {
+  if (fn == nullptr) return nullptr;
+  return [fn, user_data, handle](const creditmeter::BalanceUpdate& u) { deliver_balance(fn, user_data, handle, u); };
+}
+
+// A C double that means "unset" when NAN.
+std::optional<double> optional_double(double value) {
+  if (std::isnan(value)) return std::nullopt;
+  return value;
 }
 
 creditmeter::StateChangeCallback make_callback(cm_state_change_fn fn, void* user_data, cm_session* handle) {
@@ -275,6 +300,7 @@ void cm_client_options_init(cm_client_options* options) {
   options->request_timeout_ms = 15000;
   options->idle_after_ms = 1000;
   options->log_level = CM_LOG_WARNING;
+  options->max_credits = NAN;
 }
 
 cm_status cm_client_new(const cm_client_options* options, cm_client** out) {
@@ -322,6 +348,7 @@ cm_status cm_client_new(const cm_client_options* options, cm_client** out) {
       return std::move(sink.body);
     };
   }
+  if (CM_HAS_FIELD(options, max_credits)) o.max_credits = optional_double(options->max_credits);
   auto handle = std::make_unique<cm_client>();
   handle->client = std::make_unique<Client>(std::move(o));
   *out = handle.release();
@@ -398,6 +425,52 @@ cm_status cm_client_credit_summary(cm_client* client, cm_credit_summary** out) {
 
 void cm_credit_summary_free(cm_credit_summary* summary) { std::free(summary); }
 
+cm_status cm_client_set_max_credits(cm_client* client, double max_credits) {
+  if (client == nullptr || !client->client) {
+    return fail(CM_E_INVALID_ARGUMENT, "cm_client_set_max_credits: client is NULL");
+  }
+  CM_GUARD_BEGIN
+  client->client->set_max_credits(optional_double(max_credits));
+  return CM_OK;
+  CM_GUARD_END
+}
+
+cm_status cm_client_estimate(cm_client* client, const char* model, const char* surface, int64_t* minutes_out) {
+  if (minutes_out == nullptr) return fail(CM_E_INVALID_ARGUMENT, "cm_client_estimate: minutes_out is NULL");
+  *minutes_out = 0;
+  if (client == nullptr || !client->client) return fail(CM_E_INVALID_ARGUMENT, "cm_client_estimate: client is NULL");
+  CM_GUARD_BEGIN
+  const std::int64_t minutes = client->client->estimate(str_or(model, "essence"), str_or(surface, "cloud"));
+  *minutes_out = minutes < 0 ? 0 : minutes;
+  return CM_OK;
+  CM_GUARD_END
+}
+
+void cm_client_usage_init(cm_client_usage* usage) {
+  if (usage == nullptr) return;
+  std::memset(usage, 0, sizeof *usage);
+  usage->struct_size = sizeof *usage;
+}
+
+cm_status cm_client_get_usage(const cm_client* client, cm_client_usage* usage) {
+  if (client == nullptr || !client->client) return fail(CM_E_INVALID_ARGUMENT, "cm_client_get_usage: client is NULL");
+  if (usage == nullptr) return fail(CM_E_INVALID_ARGUMENT, "cm_client_get_usage: usage is NULL");
+  if (cm_status s = check_struct_size(usage, kClientUsageV1, "cm_client_usage"); s != CM_OK) return s;
+  CM_GUARD_BEGIN
+  const creditmeter::ClientUsage u = client->client->usage();
+  cm_client_usage full;
+  full.struct_size = usage->struct_size;
+  full.sessions = u.sessions;
+  full.active_ms = u.active_ms;
+  full.reported_ms = u.reported_ms;
+  full.credits_charged = u.credits_charged;
+  full.heartbeats_ok = u.heartbeats_ok;
+  full.heartbeats_failed = u.heartbeats_failed;
+  std::memcpy(usage, &full, std::min(usage->struct_size, sizeof full));
+  return CM_OK;
+  CM_GUARD_END
+}
+
 // ------------------------------------------------------------------------- sessions
 
 void cm_session_options_init(cm_session_options* options) {
@@ -406,6 +479,9 @@ void cm_session_options_init(cm_session_options* options) {
   options->struct_size = sizeof *options;
   options->model = "essence";
   options->surface = "cloud";
+  options->low_balance_minutes = 5;
+  options->low_balance_credits = NAN;
+  options->max_credits = NAN;
 }
 
 cm_status cm_client_start_session(cm_client* client, const cm_session_options* options, cm_session** out) {
@@ -427,14 +503,31 @@ cm_status cm_client_start_session(cm_client* client, const cm_session_options* o
   o.audio_only = options->audio_only;
   o.session_id = str_or(options->session_id);
 
+  cm_balance_fn on_balance = nullptr, on_low_balance = nullptr;
+  void* balance_user_data = nullptr;
+  if (CM_HAS_FIELD(options, on_balance)) on_balance = options->on_balance;
+  if (CM_HAS_FIELD(options, on_low_balance)) on_low_balance = options->on_low_balance;
+  if (CM_HAS_FIELD(options, balance_user_data)) balance_user_data = options->balance_user_data;
+  if (CM_HAS_FIELD(options, low_balance_minutes)) o.low_balance_minutes = options->low_balance_minutes;
+  if (CM_HAS_FIELD(options, low_balance_credits)) o.low_balance_credits = optional_double(options->low_balance_credits);
+  if (CM_HAS_FIELD(options, max_credits)) o.max_credits = optional_double(options->max_credits);
+
   auto handle = std::make_unique<cm_session>();
   std::shared_ptr<StartGate> gate;
-  if (cm_state_change_fn fn = options->on_state_change) {
+  if (options->on_state_change != nullptr || on_balance != nullptr || on_low_balance != nullptr) {
     gate = std::make_shared<StartGate>();
     gate->handle = handle.get();
+  }
+  if (cm_state_change_fn fn = options->on_state_change) {
     void* user_data = options->user_data;
     o.on_state_change = [gate, fn, user_data](const creditmeter::StateChange& change) {
       if (cm_session* h = gate->wait()) deliver(fn, user_data, h, change);
+    };
+  }
+  for (auto [fn, target] : {std::make_pair(on_balance, &o.on_balance), std::make_pair(on_low_balance, &o.on_low_balance)}) {
+    if (fn == nullptr) continue;
+    *target = [gate, fn = fn, balance_user_data](const creditmeter::BalanceUpdate& update) {
+      if (cm_session* h = gate->wait()) deliver_balance(fn, balance_user_data, h, update);
     };
   }
   try {
@@ -529,6 +622,10 @@ cm_status cm_session_get_stats(const cm_session* session, cm_session_stats* stat
   full.heartbeats_ok = st.heartbeats_ok;
   full.heartbeats_failed = st.heartbeats_failed;
   full.grace_remaining_ms = st.grace_remaining_ms;
+  full.minutes_left = st.minutes_left;
+  full.heartbeats_retried = st.heartbeats_retried;
+  full.last_error_reason = to_c(st.last_error_reason);
+  std::snprintf(full.last_error, sizeof full.last_error, "%s", st.last_error.c_str());
   // Only the bytes the caller's struct covers.
   std::memcpy(stats, &full, std::min(stats->struct_size, sizeof full));
   return CM_OK;
@@ -541,6 +638,28 @@ cm_status cm_session_set_state_callback(cm_session* session, cm_state_change_fn 
   }
   CM_GUARD_BEGIN
   session->session->on_state_change(make_callback(callback, user_data, session));
+  return CM_OK;
+  CM_GUARD_END
+}
+
+cm_status cm_session_set_balance_callbacks(cm_session* session, cm_balance_fn on_balance, cm_balance_fn on_low_balance,
+                                           void* user_data) {
+  if (session == nullptr || !session->session) {
+    return fail(CM_E_INVALID_ARGUMENT, "cm_session_set_balance_callbacks: session is NULL");
+  }
+  CM_GUARD_BEGIN
+  session->session->on_balance(make_balance_callback(on_balance, user_data, session));
+  session->session->on_low_balance(make_balance_callback(on_low_balance, user_data, session));
+  return CM_OK;
+  CM_GUARD_END
+}
+
+cm_status cm_session_set_max_credits(cm_session* session, double max_credits) {
+  if (session == nullptr || !session->session) {
+    return fail(CM_E_INVALID_ARGUMENT, "cm_session_set_max_credits: session is NULL");
+  }
+  CM_GUARD_BEGIN
+  session->session->set_max_credits(optional_double(max_credits));
   return CM_OK;
   CM_GUARD_END
 }

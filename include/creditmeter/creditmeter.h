@@ -177,6 +177,21 @@ typedef struct cm_state_change {
  * cm_session_stop() and cm_session_free() (after a free, do not touch it again). */
 typedef void (*cm_state_change_fn)(cm_session *session, const cm_state_change *change, void *user_data);
 
+/* The account balance as a session learned it from the server (every heartbeat answer).
+ * Valid during the callback only. (Since 0.2: credits.) */
+typedef struct cm_balance_update {
+  size_t struct_size;     /* set by the library: sizeof(cm_balance_update) of the library */
+  double balance;         /* credits; negative is debt */
+  double minutes_left;    /* of runtime at this session's rate (INFINITY when free) */
+  double session_credits; /* credits charged for this session so far */
+} cm_balance_update;
+
+/* on_balance (every change of the balance) and on_low_balance (once per downward crossing
+ * of the low-balance threshold; again only after a top-up lifted the balance above it).
+ * Same thread and re-entrancy rules as cm_state_change_fn: the scheduler thread, never
+ * under an SDK lock, any cm_session_* call allowed inside. */
+typedef void (*cm_balance_fn)(cm_session *session, const cm_balance_update *update, void *user_data);
+
 /* ---------------------------------------------------------------- client */
 
 typedef struct cm_client_options {
@@ -214,13 +229,20 @@ typedef struct cm_client_options {
   /* Secretless mode; NULL = use api_secret. */
   cm_token_provider_fn token_provider;
   void *token_provider_user_data;
+
+  /* ---- appended in 0.2 (read only when struct_size covers them) */
+  /* Spending cap over all of this client's sessions, in credits: each pauses
+   * (CM_STATE_PAUSED_BILLING, CM_REASON_SPEND_CAP) before the client's charges would cross
+   * it. NAN (the default) = no cap; otherwise >= 0. docs/CREDITS.md. */
+  double max_credits;
 } cm_client_options;
 /* user_data lifetimes: log_user_data and token_provider_user_data must stay valid until
  * cm_client_free() AND cm_session_free() of every session of the client have returned
  * (sessions keep the client's core, and so its callbacks, alive). */
 
 /* Fills *options with the defaults (all strings NULL, timeouts as documented above,
- * log_level CM_LOG_WARNING) and struct_size = sizeof(cm_client_options). NULL: no-op. */
+ * log_level CM_LOG_WARNING, max_credits NAN) and struct_size = sizeof(cm_client_options).
+ * NULL: no-op. */
 CREDITMETER_API void cm_client_options_init(cm_client_options *options);
 
 /* Creates a client: validates and copies the options (every string is copied). Makes no
@@ -241,6 +263,40 @@ CREDITMETER_API void cm_client_free(cm_client *client);
  * CM_E_INVALID_ARGUMENT: NULL client, or a client unusable here (after fork()). */
 CREDITMETER_API cm_status cm_client_flush(cm_client *client, uint32_t timeout_ms);
 
+/* Sets (>= 0) or removes (NAN) the spending cap over all sessions of the client; raising or
+ * removing it resumes the sessions it held. CM_E_INVALID_ARGUMENT: NULL client or a
+ * negative cap (INFINITY is accepted and never reached). */
+CREDITMETER_API cm_status cm_client_set_max_credits(cm_client *client, double max_credits);
+
+/* Whole minutes of runtime the balance buys for `model` on `surface` (GET
+ * /v2/credit-summaries, blocks up to the request timeout): the server's estimate when it sends
+ * one, else floor(balance / rate) from the rate card (credits per active minute: essence/cloud
+ * 2, expression/cloud 4, essence/self_hosted 1, expression/self_hosted 2, expression/on_device
+ * 2). NULL model/surface: "essence"/"cloud". On success *minutes_out is the estimate (0 or
+ * more; never negative). CM_E_INVALID_ARGUMENT for a pair neither the server nor the rate card
+ * knows, NULL client or minutes_out; network/server errors as cm_client_credit_summary(). */
+CREDITMETER_API cm_status cm_client_estimate(cm_client *client, const char *model, const char *surface,
+                                             int64_t *minutes_out);
+
+/* The sum over every session the client started (live and finished) of their stats. */
+typedef struct cm_client_usage {
+  size_t struct_size; /* set it (cm_client_usage_init) before cm_client_get_usage */
+  uint64_t sessions;
+  int64_t active_ms;
+  int64_t reported_ms;
+  double credits_charged;
+  uint64_t heartbeats_ok;
+  uint64_t heartbeats_failed;
+} cm_client_usage;
+
+/* Zeroes *usage and sets struct_size = sizeof(cm_client_usage). NULL: no-op. */
+CREDITMETER_API void cm_client_usage_init(cm_client_usage *usage);
+
+/* Fills the fields of *usage that its struct_size covers (no network call).
+ * CM_E_INVALID_ARGUMENT for NULL arguments or a bad struct_size. (Named _get_usage: in C the
+ * type cm_client_usage and a function of the same name cannot coexist.) */
+CREDITMETER_API cm_status cm_client_get_usage(const cm_client *client, cm_client_usage *usage);
+
 /* ---------------------------------------------------------------- sessions */
 
 typedef struct cm_session_options {
@@ -255,10 +311,25 @@ typedef struct cm_session_options {
   /* State-change callback, given here so that no transition can be missed. NULL = none. */
   cm_state_change_fn on_state_change;
   void *user_data; /* passed to on_state_change; must stay valid until cm_session_free() */
+
+  /* ---- appended in 0.2 (read only when struct_size covers them). docs/CREDITS.md */
+  /* Balance callbacks (NULL = none). Both get balance_user_data (not user_data), which must
+   * stay valid until cm_session_free(). */
+  cm_balance_fn on_balance;
+  cm_balance_fn on_low_balance;
+  void *balance_user_data;
+  /* Low-balance threshold: low_balance_credits when it is not NAN, else low_balance_minutes
+   * of runtime at this session's rate. Defaults: 5 minutes, NAN. */
+  double low_balance_minutes;
+  double low_balance_credits;
+  /* Spending cap for this session, in credits: it pauses (CM_STATE_PAUSED_BILLING,
+   * CM_REASON_SPEND_CAP) before its charges would cross it. NAN (default) = no cap. */
+  double max_credits;
 } cm_session_options;
 
 /* Fills *options with the defaults (model "essence", surface "cloud", not audio-only, no
- * id, no callback) and struct_size = sizeof(cm_session_options). NULL: no-op. */
+ * id, no callbacks, low_balance_minutes 5, low_balance_credits and max_credits NAN) and
+ * struct_size = sizeof(cm_session_options). NULL: no-op. */
 CREDITMETER_API void cm_session_options_init(cm_session_options *options);
 
 /* Starts a session: the synchronous runtime-token exchange (blocks up to the request
@@ -306,6 +377,14 @@ typedef struct cm_session_stats {
   uint64_t heartbeats_ok;     /* heartbeats and releases answered 2xx */
   uint64_t heartbeats_failed; /* attempts that failed (offline, 5xx, 4xx) */
   int64_t grace_remaining_ms; /* time left before an outage pauses rendering */
+
+  /* ---- appended in 0.2 (written only when struct_size covers them) */
+  double minutes_left;         /* runtime the balance buys at this session's rate (INFINITY: free) */
+  uint64_t heartbeats_retried; /* resends of a heartbeat or release already sent once */
+  cm_reason last_error_reason; /* what the latest failed attempt means for billing; NONE if none */
+  /* The latest failed attempt's message, NUL-terminated, truncated to fit; "" when none.
+   * A copy inside your struct: valid as long as the struct. */
+  char last_error[256];
 } cm_session_stats;
 
 /* Zeroes *stats and sets struct_size = sizeof(cm_session_stats). NULL: no-op. */
@@ -319,6 +398,15 @@ CREDITMETER_API cm_status cm_session_get_stats(const cm_session *session, cm_ses
  * cm_session_options. Takes effect for the next transition delivered. */
 CREDITMETER_API cm_status cm_session_set_state_callback(cm_session *session, cm_state_change_fn callback,
                                                         void *user_data);
+
+/* Replaces both balance callbacks and their user_data (NULL removes one); see
+ * cm_session_options. Takes effect for the next update delivered. */
+CREDITMETER_API cm_status cm_session_set_balance_callbacks(cm_session *session, cm_balance_fn on_balance,
+                                                           cm_balance_fn on_low_balance, void *user_data);
+
+/* Sets (>= 0) or removes (NAN) this session's spending cap; raising or removing it resumes a
+ * session the cap held. CM_E_INVALID_ARGUMENT: NULL session or a negative cap. */
+CREDITMETER_API cm_status cm_session_set_max_credits(cm_session *session, double max_credits);
 
 /* Stops the session (if not stopped), waits for a callback of it running on another thread,
  * and frees the handle: after it returns no callback of this session runs. The release is

@@ -14,8 +14,8 @@ Quick start::
 
 Threading: ``frame()`` and ``may_render()`` are cheap and keep the GIL; every call that can
 wait (``start_session``, ``stop``, ``flush``, ``credit_summary``, ``close``, leaving a ``with``
-block) releases it. State-change callbacks run on the client's scheduler thread. See
-docs/PYTHON.md.
+block) releases it. State-change and balance callbacks run on the client's scheduler thread.
+See docs/PYTHON.md; balance, low-balance alerts, spending caps and estimates: docs/CREDITS.md.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from ._errors import (
     InvalidArgument,
     NetworkError,
 )
-from ._native import Client, CreditSummary, Session, SessionStats, StateChange
+from ._native import BalanceUpdate, Client, ClientUsage, CreditSummary, Session, SessionStats, StateChange
 
 __version__: str = _native.__version__
 
@@ -56,6 +56,8 @@ __all__ = [
     "SessionStats",
     "StateChange",
     "CreditSummary",
+    "BalanceUpdate",
+    "ClientUsage",
     "Error",
     "AuthenticationError",
     "InsufficientCredits",

@@ -38,6 +38,41 @@ class SessionStats:
     def heartbeats_failed(self) -> int: ...
     @property
     def grace_remaining_ms(self) -> int: ...
+    @property
+    def minutes_left(self) -> float:
+        """Runtime the balance buys at this session's rate (minutes; inf when free)."""
+    @property
+    def heartbeats_retried(self) -> int: ...
+    @property
+    def last_error(self) -> str:
+        """The latest failed attempt's message ('' when none)."""
+    @property
+    def last_error_reason(self) -> str:
+        """What that failure means for billing: one of creditmeter.REASONS."""
+
+class BalanceUpdate:
+    """The account balance as a session learned it (on_balance, on_low_balance)."""
+    @property
+    def balance(self) -> float: ...
+    @property
+    def minutes_left(self) -> float: ...
+    @property
+    def session_credits(self) -> float: ...
+
+class ClientUsage:
+    """The sum over a Client's sessions (live and finished) of their stats."""
+    @property
+    def sessions(self) -> int: ...
+    @property
+    def active_ms(self) -> int: ...
+    @property
+    def reported_ms(self) -> int: ...
+    @property
+    def credits_charged(self) -> float: ...
+    @property
+    def heartbeats_ok(self) -> int: ...
+    @property
+    def heartbeats_failed(self) -> int: ...
 
 class CreditSummary:
     """The account's credits."""
@@ -55,6 +90,7 @@ class CreditSummary:
     def estimated_minutes(self) -> Dict[str, int]: ...
 
 StateChangeCallback = Callable[[StateChange], object]
+BalanceCallback = Callable[[BalanceUpdate], object]
 
 class Session:
     """A metered avatar session. A context manager: leaving the block calls stop()."""
@@ -73,6 +109,12 @@ class Session:
     def reason(self) -> str: ...
     def stats(self) -> SessionStats: ...
     def on_state_change(self, fn: Optional[StateChangeCallback]) -> None: ...
+    def on_balance(self, fn: Optional[BalanceCallback]) -> None:
+        """Runs fn on the scheduler thread on every change of the balance; None removes it."""
+    def on_low_balance(self, fn: Optional[BalanceCallback]) -> None:
+        """Runs fn once per downward crossing of the low-balance threshold; None removes it."""
+    def set_max_credits(self, max_credits: Optional[float]) -> None:
+        """Sets (>= 0) or removes (None) the session's spending cap; raising it resumes."""
     def __enter__(self) -> Session: ...
     def __exit__(
         self,
@@ -100,6 +142,7 @@ class Client:
         log: Optional[Callable[[str, str], object]] = None,
         log_level: str = "warning",
         token_provider: Optional[Callable[[str], Union[str, bytes, Mapping[str, object]]]] = None,
+        max_credits: Optional[float] = None,
     ) -> None: ...
     def start_session(
         self,
@@ -109,9 +152,19 @@ class Client:
         *,
         on_state_change: Optional[StateChangeCallback] = None,
         session_id: str = "",
+        on_balance: Optional[BalanceCallback] = None,
+        on_low_balance: Optional[BalanceCallback] = None,
+        low_balance_minutes: float = 5.0,
+        low_balance_credits: Optional[float] = None,
+        max_credits: Optional[float] = None,
     ) -> Session: ...
     def flush(self, timeout_s: float = 5.0) -> bool: ...
     def credit_summary(self) -> CreditSummary: ...
+    def estimate(self, model: str = "essence", surface: str = "cloud") -> int:
+        """Whole minutes the balance buys (server figure, else floor(balance / rate))."""
+    def usage(self) -> ClientUsage: ...
+    def set_max_credits(self, max_credits: Optional[float]) -> None:
+        """Sets (>= 0) or removes (None) the cap over all this client's sessions."""
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...

@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -160,6 +161,9 @@ struct PyStats {
   double credits_charged = 0, balance = 0;
   std::uint64_t heartbeats_ok = 0, heartbeats_failed = 0;
   std::int64_t grace_remaining_ms = 0;
+  double minutes_left = 0;
+  std::uint64_t heartbeats_retried = 0;
+  std::string last_error, last_error_reason = "none";
 };
 
 PyStats to_py(const cm::SessionStats& s) {
@@ -171,6 +175,10 @@ PyStats to_py(const cm::SessionStats& s) {
   p.heartbeats_ok = s.heartbeats_ok;
   p.heartbeats_failed = s.heartbeats_failed;
   p.grace_remaining_ms = s.grace_remaining_ms;
+  p.minutes_left = s.minutes_left;
+  p.heartbeats_retried = s.heartbeats_retried;
+  p.last_error = s.last_error;
+  p.last_error_reason = cm::to_string(s.last_error_reason);
   return p;
 }
 
@@ -191,6 +199,27 @@ cm::StateChangeCallback make_state_callback(py::object fn, std::string session_l
       log_callback_exception(err, "the state-change callback" + session_label);
     } catch (const std::exception& e) {
       write_stderr("state-change callback" + session_label + " failed: " + e.what());
+    }
+  };
+}
+
+// on_balance / on_low_balance: like the state-change callback (scheduler thread, takes the
+// GIL, exceptions logged), called with a BalanceUpdate.
+cm::BalanceCallback make_balance_callback(py::object fn, std::string what) {
+  if (fn.is_none()) return nullptr;
+  if (!PyCallable_Check(fn.ptr())) throw py::type_error(what + ": expected a callable or None");
+  auto holder = std::make_shared<PyCallable>(std::move(fn));
+  return [holder, what](const cm::BalanceUpdate& update) {
+    t_scheduler_thread = true;
+    PyEntry entry;
+    if (!entry.ok()) return;
+    py::gil_scoped_acquire gil;
+    try {
+      holder->fn(update);
+    } catch (py::error_already_set& err) {
+      log_callback_exception(err, "the " + what + " callback");
+    } catch (const std::exception& e) {
+      write_stderr(what + " callback failed: " + e.what());
     }
   };
 }
@@ -320,6 +349,20 @@ class PySession {
     py::gil_scoped_release nogil;
     raw_->on_state_change(std::move(cb));  // the old callback's last owner takes the GIL itself
   }
+  void on_balance(py::object fn) {
+    cm::BalanceCallback cb = make_balance_callback(std::move(fn), "on_balance of session " + id_);
+    py::gil_scoped_release nogil;
+    raw_->on_balance(std::move(cb));
+  }
+  void on_low_balance(py::object fn) {
+    cm::BalanceCallback cb = make_balance_callback(std::move(fn), "on_low_balance of session " + id_);
+    py::gil_scoped_release nogil;
+    raw_->on_low_balance(std::move(cb));
+  }
+  void set_max_credits(std::optional<double> max_credits) {
+    py::gil_scoped_release nogil;
+    raw_->set_max_credits(max_credits);
+  }
 
  private:
   std::shared_ptr<cm::Session> session_;
@@ -350,7 +393,8 @@ class PyClient {
   PyClient(const std::string& base_url, const std::string& api_secret, const py::object& journal_dir,
            const std::string& ca_file, const std::string& pinned_public_key, const std::string& proxy,
            bool allow_insecure_http, double shutdown_timeout, double connect_timeout, double request_timeout,
-           double idle_after, const py::object& log, const std::string& log_level, const py::object& token_provider) {
+           double idle_after, const py::object& log, const std::string& log_level, const py::object& token_provider,
+           std::optional<double> max_credits) {
     cm::ClientOptions o;
     o.base_url = base_url;
     o.api_secret = api_secret;
@@ -368,6 +412,7 @@ class PyClient {
     if (!log.is_none() && !PyCallable_Check(log.ptr())) throw py::type_error("log: expected a callable or None");
     o.log = make_log_callback(log);
     o.log_level = parse_level(log_level);
+    o.max_credits = max_credits;
     if (!token_provider.is_none()) {
       if (!PyCallable_Check(token_provider.ptr())) throw py::type_error("token_provider: expected a callable or None");
       o.token_provider = make_token_provider(token_provider);
@@ -416,8 +461,16 @@ class PyClient {
   std::shared_ptr<cm::Client> take() { return std::move(client_); }
 
   std::unique_ptr<PySession> start_session(const std::string& model, const std::string& surface, bool audio_only,
-                                           py::object on_state_change, const std::string& session_id) {
+                                           py::object on_state_change, const std::string& session_id,
+                                           py::object on_balance, py::object on_low_balance, double low_balance_minutes,
+                                           std::optional<double> low_balance_credits,
+                                           std::optional<double> max_credits) {
     cm::SessionOptions so;
+    so.on_balance = make_balance_callback(std::move(on_balance), "on_balance");
+    so.on_low_balance = make_balance_callback(std::move(on_low_balance), "on_low_balance");
+    so.low_balance_minutes = low_balance_minutes;
+    so.low_balance_credits = low_balance_credits;
+    so.max_credits = max_credits;
     so.model = model;
     so.surface = surface;
     so.audio_only = audio_only;
@@ -471,6 +524,24 @@ class PyClient {
     return c->credit_summary();
   }
 
+  std::int64_t estimate(const std::string& model, const std::string& surface) {
+    ClientRef c = get();
+    py::gil_scoped_release nogil;
+    return c->estimate(model, surface);
+  }
+
+  cm::ClientUsage usage() {
+    ClientRef c = get();
+    py::gil_scoped_release nogil;
+    return c->usage();
+  }
+
+  void set_max_credits(std::optional<double> max_credits) {
+    ClientRef c = get();
+    py::gil_scoped_release nogil;
+    c->set_max_credits(max_credits);
+  }
+
  private:
   std::shared_ptr<cm::Client> client_;  // guarded by g_registry_mutex
 };
@@ -496,6 +567,8 @@ void at_exit() {
   for (auto& s : sessions) {
     try {
       s->on_state_change(nullptr);
+      s->on_balance(nullptr);
+      s->on_low_balance(nullptr);
       s->stop();
     } catch (const std::exception& e) {  // e.g. a Client inherited through fork()
       write_stderr(std::string("at exit: ") + e.what());
@@ -631,6 +704,13 @@ PYBIND11_MODULE(_native, m) {
       .def_readonly("heartbeats_failed", &PyStats::heartbeats_failed, "Attempts that failed.")
       .def_readonly("grace_remaining_ms", &PyStats::grace_remaining_ms,
                     "Time left before an outage pauses rendering (ms).")
+      .def_readonly("minutes_left", &PyStats::minutes_left,
+                    "Runtime the balance buys at this session's rate (minutes; inf when free).")
+      .def_readonly("heartbeats_retried", &PyStats::heartbeats_retried,
+                    "Resends of a heartbeat or release already sent once.")
+      .def_readonly("last_error", &PyStats::last_error, "The latest failed attempt's message ('' when none).")
+      .def_readonly("last_error_reason", &PyStats::last_error_reason,
+                    "What that failure means for billing: 'none', 'offline', 'insufficient_credits', ...")
       .def("__repr__", [](const PyStats& s) {
         return "SessionStats(active_ms=" + std::to_string(s.active_ms) + ", reported_ms=" +
                std::to_string(s.reported_ms) + ", credits_charged=" +
@@ -638,7 +718,38 @@ PYBIND11_MODULE(_native, m) {
                ", balance=" + py::repr(py::float_(s.balance)).cast<std::string>() +
                ", heartbeats_ok=" + std::to_string(s.heartbeats_ok) +
                ", heartbeats_failed=" + std::to_string(s.heartbeats_failed) +
-               ", grace_remaining_ms=" + std::to_string(s.grace_remaining_ms) + ")";
+               ", grace_remaining_ms=" + std::to_string(s.grace_remaining_ms) +
+               ", minutes_left=" + py::repr(py::float_(s.minutes_left)).cast<std::string>() +
+               ", heartbeats_retried=" + std::to_string(s.heartbeats_retried) +
+               ", last_error_reason='" + s.last_error_reason + "')";
+      });
+
+  py::class_<cm::BalanceUpdate>(m, "BalanceUpdate",
+                                "The account balance as a session learned it (on_balance, on_low_balance).")
+      .def_readonly("balance", &cm::BalanceUpdate::balance, "Credits; negative is debt.")
+      .def_readonly("minutes_left", &cm::BalanceUpdate::minutes_left,
+                    "Runtime left at this session's rate (minutes; inf when free).")
+      .def_readonly("session_credits", &cm::BalanceUpdate::session_credits,
+                    "Credits charged for this session so far.")
+      .def("__repr__", [](const cm::BalanceUpdate& b) {
+        return "BalanceUpdate(balance=" + py::repr(py::float_(b.balance)).cast<std::string>() +
+               ", minutes_left=" + py::repr(py::float_(b.minutes_left)).cast<std::string>() +
+               ", session_credits=" + py::repr(py::float_(b.session_credits)).cast<std::string>() + ")";
+      });
+
+  py::class_<cm::ClientUsage>(m, "ClientUsage", "The sum over a Client's sessions of their stats (Client.usage()).")
+      .def_readonly("sessions", &cm::ClientUsage::sessions, "Sessions started (live and finished).")
+      .def_readonly("active_ms", &cm::ClientUsage::active_ms, "Active time metered (ms).")
+      .def_readonly("reported_ms", &cm::ClientUsage::reported_ms, "Active time the server acknowledged (ms).")
+      .def_readonly("credits_charged", &cm::ClientUsage::credits_charged, "Credits charged.")
+      .def_readonly("heartbeats_ok", &cm::ClientUsage::heartbeats_ok)
+      .def_readonly("heartbeats_failed", &cm::ClientUsage::heartbeats_failed)
+      .def("__repr__", [](const cm::ClientUsage& u) {
+        return "ClientUsage(sessions=" + std::to_string(u.sessions) + ", active_ms=" + std::to_string(u.active_ms) +
+               ", reported_ms=" + std::to_string(u.reported_ms) +
+               ", credits_charged=" + py::repr(py::float_(u.credits_charged)).cast<std::string>() +
+               ", heartbeats_ok=" + std::to_string(u.heartbeats_ok) +
+               ", heartbeats_failed=" + std::to_string(u.heartbeats_failed) + ")";
       });
 
   py::class_<cm::CreditSummary>(m, "CreditSummary", "The account's credits (Client.credit_summary()).")
@@ -669,6 +780,16 @@ PYBIND11_MODULE(_native, m) {
       .def("on_state_change", &PySession::on_state_change, py::arg("fn").none(true),
            "Sets (or with None removes) the callback fn(change: StateChange), run on the client's "
            "scheduler thread. Exceptions it raises are logged to the 'creditmeter' logger.")
+      .def("on_balance", &PySession::on_balance, py::arg("fn").none(true),
+           "Sets (or with None removes) fn(update: BalanceUpdate), run on the scheduler thread on every "
+           "change of the balance.")
+      .def("on_low_balance", &PySession::on_low_balance, py::arg("fn").none(true),
+           "Sets (or with None removes) fn(update: BalanceUpdate), run once each time the balance falls "
+           "below the low-balance threshold (again only after a top-up lifted it above).")
+      .def("set_max_credits", &PySession::set_max_credits, py::arg("max_credits").none(true),
+           "Sets (credits >= 0) or removes (None) this session's spending cap: it pauses with "
+           "state 'paused_billing', reason 'spend_cap' before its charges would cross it; raising the "
+           "cap resumes it.")
       .def("__repr__", [](PySession& s) { return "<creditmeter.Session id='" + s.id() + "' state='" + s.state() + "'>"; });
 
   install_fast_methods(session_class);
@@ -679,21 +800,35 @@ PYBIND11_MODULE(_native, m) {
                        "A context manager: leaving the `with` block calls close().")
       .def(py::init<const std::string&, const std::string&, const py::object&, const std::string&,
                     const std::string&, const std::string&, bool, double, double, double, double,
-                    const py::object&, const std::string&, const py::object&>(),
+                    const py::object&, const std::string&, const py::object&, std::optional<double>>(),
            py::arg("base_url") = "", py::arg("api_secret") = "", py::kw_only(),
            py::arg("journal_dir") = py::none(), py::arg("ca_file") = "", py::arg("pinned_public_key") = "",
            py::arg("proxy") = "", py::arg("allow_insecure_http") = false, py::arg("shutdown_timeout") = 2.0,
            py::arg("connect_timeout") = 5.0, py::arg("request_timeout") = 15.0, py::arg("idle_after") = 1.0,
-           py::arg("log") = py::none(), py::arg("log_level") = "warning", py::arg("token_provider") = py::none())
+           py::arg("log") = py::none(), py::arg("log_level") = "warning", py::arg("token_provider") = py::none(),
+           py::arg("max_credits") = py::none())
       .def("start_session", &PyClient::start_session, py::arg("model") = "essence", py::arg("surface") = "cloud",
            py::arg("audio_only") = false, py::kw_only(), py::arg("on_state_change") = py::none(),
-           py::arg("session_id") = "",
+           py::arg("session_id") = "", py::arg("on_balance") = py::none(), py::arg("on_low_balance") = py::none(),
+           py::arg("low_balance_minutes") = 5.0, py::arg("low_balance_credits") = py::none(),
+           py::arg("max_credits") = py::none(),
            "The synchronous token exchange (releases the GIL). Raises AuthenticationError, "
-           "InsufficientCredits, ConcurrencyLimitError, NetworkError or InvalidArgument.")
+           "InsufficientCredits, ConcurrencyLimitError, NetworkError or InvalidArgument. "
+           "on_balance/on_low_balance take a BalanceUpdate; the low-balance threshold is "
+           "low_balance_credits when given, else low_balance_minutes of runtime at the session's rate; "
+           "max_credits caps the session's spending (see docs/CREDITS.md).")
       .def("flush", &PyClient::flush, py::arg("timeout_s") = 5.0,
            "Sends all unreported usage and waits up to timeout_s seconds (float, inf = no limit) for "
            "the acknowledgement. True when all was acknowledged. Releases the GIL; Ctrl-C interrupts it.")
       .def("credit_summary", &PyClient::credit_summary, "GET /v2/credit-summaries (releases the GIL).")
+      .def("estimate", &PyClient::estimate, py::arg("model") = "essence", py::arg("surface") = "cloud",
+           "Whole minutes the balance buys for model/surface: the server's figure when it sends one, else "
+           "floor(balance / rate) of the rate card. Raises InvalidArgument for an unknown pair "
+           "(releases the GIL; one server call).")
+      .def("usage", &PyClient::usage, "The sum of the stats of every session this client started (a ClientUsage).")
+      .def("set_max_credits", &PyClient::set_max_credits, py::arg("max_credits").none(true),
+           "Sets (credits >= 0) or removes (None) the spending cap over all this client's sessions; "
+           "raising or removing it resumes the sessions it held.")
       .def("close", &PyClient::close,
            "Stops every session and delivers usage for at most shutdown_timeout. Idempotent.")
       .def_property_readonly("closed", &PyClient::closed);

@@ -5,6 +5,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
 #include <csignal>
 #include <mutex>
 #include <thread>
@@ -42,7 +46,33 @@ struct Plan {
   milliseconds interval{};       // plain progress lines (not a terminal)
   milliseconds flush_timeout{};  // how long the final delivery may take
   bool json = false;
+  std::optional<double> max_credits;  // the session's spending cap
+  double low_balance_minutes = 5;     // the low-balance alert's threshold
 };
+
+// A non-negative decimal number ("0.5", "12", "1e3"), locale-independent; `what` names it.
+double parse_amount(const std::string& text, const std::string& what) {
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  const double value = text.empty() || std::isspace(static_cast<unsigned char>(text[0])) ? NAN : std::strtod(begin, &end);
+  if (std::isnan(value) || end == begin || *end != '\0' || !std::isfinite(value) || value < 0) {
+    throw UsageError(what + " must be a number >= 0 (e.g. 12.5), not '" + text + "'");
+  }
+  return value;
+}
+
+// Minutes of runtime for people: "49m59s", "2h03m", "unlimited" (free or huge).
+std::string human_minutes(double minutes) {
+  if (!std::isfinite(minutes) || minutes > 1e9) return "unlimited";
+  if (minutes < 0) minutes = 0;
+  return human_duration(static_cast<std::int64_t>(minutes * 60000.0));
+}
+
+// JSON has no infinity: a free session's minutes_left is null.
+nlohmann::json json_minutes(double minutes) {
+  if (!std::isfinite(minutes)) return nullptr;
+  return minutes;
+}
 
 Plan read_plan(const ParsedArgs& args) {
   Plan plan;
@@ -56,6 +86,10 @@ Plan read_plan(const ParsedArgs& args) {
   if (plan.interval.count() <= 0) throw UsageError("--interval must be longer than 0");
   plan.flush_timeout = parse_duration(args.get("flush-timeout", "10s"));
   plan.json = args.has("json");
+  if (args.has("max-credits")) plan.max_credits = parse_amount(args.get("max-credits"), "--max-credits");
+  if (args.has("low-balance-minutes")) {
+    plan.low_balance_minutes = parse_amount(args.get("low-balance-minutes"), "--low-balance-minutes");
+  }
   return plan;
 }
 
@@ -126,15 +160,41 @@ nlohmann::json stats_json(const creditmeter::SessionStats& s) {
   return {{"active_ms", s.active_ms},         {"reported_ms", s.reported_ms},
           {"credits_charged", s.credits_charged}, {"balance", s.balance},
           {"heartbeats_ok", s.heartbeats_ok}, {"heartbeats_failed", s.heartbeats_failed},
-          {"grace_remaining_ms", s.grace_remaining_ms}};
+          {"grace_remaining_ms", s.grace_remaining_ms},
+          {"minutes_left", json_minutes(s.minutes_left)},
+          {"heartbeats_retried", s.heartbeats_retried},
+          {"last_error", s.last_error},
+          {"last_error_reason", creditmeter::to_string(s.last_error_reason)}};
 }
+
+// Low-balance alerts, in order (for --json).
+class Alerts {
+ public:
+  explicit Alerts(Clock::time_point t0) : t0_(t0) {}
+  void add(const creditmeter::BalanceUpdate& b) {
+    nlohmann::json row = {{"at_ms", std::chrono::duration_cast<milliseconds>(Clock::now() - t0_).count()},
+                          {"balance", b.balance},
+                          {"minutes_left", json_minutes(b.minutes_left)}};
+    std::lock_guard<std::mutex> lock(mutex_);
+    rows_.push_back(std::move(row));
+  }
+  nlohmann::json all() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return rows_;
+  }
+
+ private:
+  const Clock::time_point t0_;
+  mutable std::mutex mutex_;
+  nlohmann::json rows_ = nlohmann::json::array();
+};
 
 std::string progress(const creditmeter::Session& session, milliseconds elapsed, milliseconds total) {
   const creditmeter::SessionStats s = session.stats();
   return human_duration(elapsed.count()) + "/" + human_duration(total.count()) + "  " +
          creditmeter::to_string(session.state()) + "  active " + human_duration(s.active_ms) + "  charged " +
-         credits(s.credits_charged) + " cr  balance " + credits(s.balance) + " cr  grace left " +
-         human_duration(s.grace_remaining_ms);
+         credits(s.credits_charged) + " cr  balance " + credits(s.balance) + " cr  left " +
+         human_minutes(s.minutes_left) + "  grace left " + human_duration(s.grace_remaining_ms);
 }
 
 // A hold still in force at the end of the run says why the avatar was not rendering.
@@ -156,6 +216,7 @@ int run_simulate(const ParsedArgs& args, Console& console) {
   const Plan plan = read_plan(args);  // usage errors before any network call
   const Clock::time_point t0 = Clock::now();
   Transitions transitions(t0);
+  Alerts alerts(t0);
   creditmeter::Client client(client_options(args, console));
 
   creditmeter::SessionOptions session_options;
@@ -168,6 +229,15 @@ int run_simulate(const ParsedArgs& args, Console& console) {
       console.line("state: " + row["from"].get<std::string>() + " -> " + row["to"].get<std::string>() + " (" +
                    row["reason"].get<std::string>() + ")" +
                    (c.message.empty() || c.message == row["reason"] ? "" : ": " + c.message));
+    }
+  };
+  session_options.max_credits = plan.max_credits;
+  session_options.low_balance_minutes = plan.low_balance_minutes;
+  session_options.on_low_balance = [&alerts, &console, json = plan.json](const creditmeter::BalanceUpdate& b) {
+    alerts.add(b);
+    if (!json) {
+      console.line("low balance: " + credits(b.balance) + " credits left, about " + human_minutes(b.minutes_left) +
+                   " of runtime at this rate: top up credits");
     }
   };
   const std::unique_ptr<creditmeter::Session> session = client.start_session(session_options);
@@ -223,6 +293,9 @@ int run_simulate(const ParsedArgs& args, Console& console) {
                           {"state", creditmeter::to_string(session->state())},
                           {"flushed", flushed},
                           {"state_changes", transitions.all()},
+                          {"low_balance_alerts", alerts.all()},
+                          {"max_credits", plan.max_credits ? nlohmann::json(*plan.max_credits) : nlohmann::json()},
+                          {"low_balance_minutes", plan.low_balance_minutes},
                           {"exit_code", code}};
     out.update(stats_json(stats));
     console.line(out.dump());
@@ -233,9 +306,15 @@ int run_simulate(const ParsedArgs& args, Console& console) {
   console.line("  ran          " + human_duration(ran.count()) + ", " + std::to_string(renderer.frames()) + " frames");
   console.line("  active       " + std::to_string(stats.active_ms) + " ms metered, " +
                std::to_string(stats.reported_ms) + " ms acknowledged by the server");
-  console.line("  charged      " + credits(stats.credits_charged) + " credits; balance now " + credits(stats.balance));
+  console.line("  charged      " + credits(stats.credits_charged) + " credits" +
+               (plan.max_credits ? " (cap " + credits(*plan.max_credits) + ")" : "") + "; balance now " +
+               credits(stats.balance) + ", " + human_minutes(stats.minutes_left) + " of runtime left");
   console.line("  heartbeats   " + std::to_string(stats.heartbeats_ok) + " ok, " +
-               std::to_string(stats.heartbeats_failed) + " failed");
+               std::to_string(stats.heartbeats_failed) + " failed, " + std::to_string(stats.heartbeats_retried) +
+               " retried" +
+               (stats.last_error.empty() ? ""
+                                         : "; last error (" + creditmeter::to_string(stats.last_error_reason) +
+                                               "): " + stats.last_error));
   console.line("  at the end   " + creditmeter::to_string(end_state) +
                (end_reason == creditmeter::Reason::none ? "" : " (" + creditmeter::to_string(end_reason) + ")"));
   console.line(std::string("  delivery     ") +
@@ -249,13 +328,14 @@ int run_simulate(const ParsedArgs& args, Console& console) {
 const Command& simulate_command() {
   static const Command command{
       "simulate", "meter a simulated avatar renderer against the server",
-      "usage: creditmeter simulate --duration D [--model M] [--surface S] [--fps F] [--json]\n"
+      "usage: creditmeter simulate --duration D [--model M] [--surface S] [--fps F]\n"
+      "                            [--max-credits X] [--low-balance-minutes M] [--json]\n"
       "\n"
       "Starts a session, renders F frames a second for D (only while the session may render,\n"
       "as a real engine does), then stops, flushes and prints what was metered and billed.\n"
       "On a terminal a status line updates in place; otherwise a plain line every --interval.\n"
       "State changes are printed as they happen. Ctrl-C ends the run early; the usage is still\n"
-      "delivered. A hold at the end sets the exit code (4 credits, 3 key, 6 network); 7 if the\n"
+      "delivered. A hold at the end sets the exit code (4 credits or spend cap, 3 key, 6 network); 7 if the\n"
       "server has not acknowledged all usage within --flush-timeout.\n"
       "\n"
       "options:\n"
@@ -265,6 +345,11 @@ const Command& simulate_command() {
       "  --fps F              frames per second, 1-1000 (default 25)\n"
       "  --interval D         progress line period when not on a terminal (default 5s)\n"
       "  --flush-timeout D    how long the final delivery may take (default 10s)\n"
+      "  --max-credits X      spending cap for the session, in credits: it pauses\n"
+      "                       (paused_billing, spend_cap) before crossing it\n"
+      "  --low-balance-minutes M\n"
+      "                       print a low-balance alert when the balance buys less than M\n"
+      "                       minutes at this session's rate (default 5)\n"
       "\n"
       "example:\n"
       "  creditmeter simulate --model expression --surface cloud --duration 1m30s --fps 30\n",
@@ -273,7 +358,9 @@ const Command& simulate_command() {
        {"surface", true},
        {"fps", true},
        {"interval", true},
-       {"flush-timeout", true}},
+       {"flush-timeout", true},
+       {"max-credits", true},
+       {"low-balance-minutes", true}},
       run_simulate};
   return command;
 }

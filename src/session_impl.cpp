@@ -58,6 +58,10 @@ void SessionImpl::after_change_locked() {
                               {}});
     }
   }
+  if (machine_) {
+    const std::int64_t cap_ms = machine_->cap_active_ms();
+    meter.cap_ns.store(cap_ms > INT64_MAX / 1000000 ? INT64_MAX : cap_ms * 1000000, std::memory_order_relaxed);
+  }
   // The gate: bit 0 = may render; a new generation each time the session becomes active,
   // so the first frame after a pause never bills the gap.
   const std::uint64_t gate = meter.gate.load(std::memory_order_relaxed);

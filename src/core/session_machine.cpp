@@ -1,6 +1,7 @@
 #include "core/session_machine.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 
@@ -209,6 +210,14 @@ double SessionMachine::projected_credits(std::int64_t total_active_ms) const {
   return credits_charged_ + unbilled * credits_per_minute_ / 60000.0;
 }
 
+std::int64_t SessionMachine::cap_active_ms() const {
+  if (!policy_.max_credits || credits_per_minute_ <= 0) return std::numeric_limits<std::int64_t>::max();
+  const double remaining = *policy_.max_credits - credits_charged_;
+  const double ms = std::floor(std::max(0.0, remaining) * 60000.0 / credits_per_minute_);
+  if (ms > 1e15) return std::numeric_limits<std::int64_t>::max();
+  return reported_ms_ + static_cast<std::int64_t>(ms);
+}
+
 double SessionMachine::minutes_left() const {
   if (credits_per_minute_ <= 0) return std::numeric_limits<double>::infinity();
   return std::max(0.0, balance_) / credits_per_minute_;
@@ -241,7 +250,7 @@ void SessionMachine::check_spend_cap(TimePoint now, std::int64_t total_active_ms
     return;
   }
   const double remaining = *policy_.max_credits - projected_credits(total_active_ms);
-  const bool over = remaining <= 0;
+  const bool over = remaining <= 1e-9;  // frame() stops exactly at the cap: float dust is "at"
   if (over != hold_spend_cap_) {
     hold_spend_cap_ = over;
     if (over) {

@@ -121,6 +121,8 @@ class SessionMachine {
   void set_max_credits(std::optional<double> max_credits);
   // Credits charged so far plus what the unacknowledged usage will cost.
   double projected_credits(std::int64_t total_active_ms) const;
+  // The most active time this session's spending cap allows (INT64_MAX without a cap).
+  std::int64_t cap_active_ms() const;
   double credits_per_minute() const { return credits_per_minute_; }
   double balance() const { return balance_; }
 

@@ -18,6 +18,9 @@ struct FrameMeter {
   // Active time in clock nanoseconds. Written only by frame() (one renderer thread per
   // session), read by the scheduler and stats(): a store, never a read-modify-write.
   std::atomic<std::int64_t> active_ns{0};
+  // The most active time the spending cap allows (INT64_MAX: no cap). Set by the SDK; frame()
+  // never meters past it, so a cap is never overshot while the scheduler notices and pauses.
+  std::atomic<std::int64_t> cap_ns{INT64_MAX};
 
   const Clock* clock = nullptr;
   std::int64_t idle_after_ns = 1000000000;
@@ -34,8 +37,10 @@ struct FrameMeter {
       const std::int64_t gap = now - last_frame_ns;
       // A gap longer than idle_after is idle time: the engine was not producing frames.
       if (gap > 0 && gap <= idle_after_ns) {
-        active_ns.store(active_ns.load(std::memory_order_relaxed) + gap,
-                        std::memory_order_release);
+        const std::int64_t active = active_ns.load(std::memory_order_relaxed);
+        const std::int64_t cap = cap_ns.load(std::memory_order_relaxed);
+        const std::int64_t next = gap > cap - active ? (cap > active ? cap : active) : active + gap;
+        active_ns.store(next, std::memory_order_release);
       }
     }
     last_gate = g;

@@ -237,6 +237,9 @@ int main(int argc, char** argv) {
 
   quit = true;
   renderer.join();
+  // Client first, then the ledger: acks that land in between make ledger >= client.
+  std::uint64_t client_hb = 0;
+  for (auto& s : sessions) client_hb += s->stats().heartbeats_ok;
   // Cross-check with the server's ledger: heartbeats the emulator processed vs acknowledged.
   const std::string ledger = emu.admin("GET", "/admin/ledger");
   std::uint64_t ledger_hb = 0;
@@ -247,8 +250,6 @@ int main(int argc, char** argv) {
       if (r.value("session_id", "") != "raw-scale-baseline") ledger_hb += r.value("heartbeats", 0ull);
     }
   }
-  std::uint64_t client_hb = 0;
-  for (auto& s : sessions) client_hb += s->stats().heartbeats_ok;
 
   const auto s0 = Clock::now();
   sessions.clear();

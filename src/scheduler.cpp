@@ -107,6 +107,10 @@ void Scheduler::run() {
       std::lock_guard<std::mutex> lock(mutex_);
       idle_quit = sessions_.empty();
     }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++turns_;  // under the mutex: a flush() between its check and its wait cannot miss it
+    }
     progress_.notify_all();
     now = clock.now();
     if (quitting && (idle_quit || now >= deadline)) break;
@@ -289,6 +293,7 @@ bool Scheduler::flush(milliseconds timeout) {
   }
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
+    const std::uint64_t seen = turns_;
     lock.unlock();
     const bool done = std::all_of(targets.begin(), targets.end(),
                                   [](const auto& t) { return t.first->delivered(t.second); });
@@ -296,7 +301,8 @@ bool Scheduler::flush(milliseconds timeout) {
     if (done) return true;
     const core::TimePoint now = clock.now();
     if (now >= deadline || !running_) return false;
-    progress_.wait_for(lock, std::min(kMaxWait, duration_cast<milliseconds>(deadline - now) + milliseconds(1)));
+    progress_.wait_for(lock, std::min(kMaxWait, duration_cast<milliseconds>(deadline - now) + milliseconds(1)),
+                       [&] { return turns_ != seen || !running_; });
   }
 }
 

@@ -81,6 +81,7 @@ class Scheduler {
   bool quit_ = false;
   core::TimePoint quit_deadline_{};
   bool running_ = false;
+  std::uint64_t turns_ = 0;  // loop turns completed: flush() waits for the next one
   bool ever_started_ = false;
   std::thread thread_;
   std::thread::id thread_id_;

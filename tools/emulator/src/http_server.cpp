@@ -337,6 +337,8 @@ void EmulatorServer::install_routes() {
 
   http_->set_tcp_nodelay(true);  // else ~27 ms of Nagle delay per keep-alive request
   http_->set_keep_alive_timeout(options_.keep_alive_s);
+  // cpp-httplib closes a connection after 5 requests by default: clients reuse theirs.
+  http_->set_keep_alive_max_count(1000000);
   http_->set_payload_max_length(kMaxBodyBytes);
   http_->set_read_timeout(10, 0);
   http_->set_write_timeout(10, 0);

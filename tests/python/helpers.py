@@ -15,7 +15,7 @@ def wait_until(predicate: Callable[[], Any], timeout: float, poll: float = 0.01)
             return True
         if time.monotonic() >= deadline:
             return bool(predicate())
-        time.sleep(poll)
+        time.sleep(poll)  # wait_until polls its condition under a deadline
 
 
 class Recorder:

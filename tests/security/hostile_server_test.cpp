@@ -221,7 +221,7 @@ TEST_CASE("hostile token-exchange answers end in a clear NetworkError within the
          res.set_chunked_content_provider("application/json", [&server](std::size_t, httplib::DataSink& sink) {
            if (server.stopping() || !sink.is_writable()) return false;
            sink.write(" ", 1);
-           std::this_thread::sleep_for(100ms);
+           std::this_thread::sleep_for(100ms);  // the simulated trickle: one byte per 100 ms
            return true;
          });
        },

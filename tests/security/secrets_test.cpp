@@ -116,7 +116,7 @@ TEST_CASE("secrets and tokens never appear in logs, exceptions, state messages o
 
     // The token expires during an outage: 401 TOKEN_EXPIRED, re-attach with the secret.
     emu.fault({{"mode", "refuse"}});
-    std::this_thread::sleep_for(3500ms);
+    std::this_thread::sleep_for(3500ms);  // the simulated outage outlives the token
     emu.clear_faults();
     REQUIRE(acks(2));
     snapshot_journal();

@@ -138,7 +138,7 @@ inline int wait_child(pid_t pid, std::chrono::milliseconds deadline) {
       ::waitpid(pid, &status, 0);
       return -1;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // waitpid(WNOHANG) poll under a deadline
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return -2;

@@ -88,7 +88,7 @@ bool wait_until(const std::function<bool()>& predicate, std::chrono::millisecond
   for (;;) {
     if (predicate()) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(poll);
+    std::this_thread::sleep_for(poll);  // wait_until polls its condition under a deadline
   }
 }
 

@@ -151,7 +151,7 @@ TEST_CASE("running total: 1000 heartbeats of 7 ms charge floor(total * rate / 60
   CHECK(m.balance("s") == 99.534);
 }
 
-TEST_CASE("debt: a heartbeat leaving the balance negative is 402 but recorded; top-up pays the debt first", "[emulator][unit]") {
+TEST_CASE("debt: a heartbeat leaving the balance negative is 402 but recorded, top-up pays the debt first", "[emulator][unit]") {
   Model m;
   m.account("s", "free", 1);
   auto [sid, token] = m.start("s", {{"model", "expression"}});
@@ -199,7 +199,7 @@ TEST_CASE("charges use plan credits before top-up credits", "[emulator][unit]") 
   CHECK(account["topup_credits"] == 1);
 }
 
-TEST_CASE("revoked key: heartbeat 403 KEY_REVOKED, usage recorded; release too", "[emulator][unit]") {
+TEST_CASE("revoked key: heartbeat 403 KEY_REVOKED, usage recorded, release too", "[emulator][unit]") {
   Model m;
   m.account("s", "free", 10);
   auto [sid, token] = m.start("s");

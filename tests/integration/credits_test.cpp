@@ -109,7 +109,7 @@ TEST_CASE("a low-balance alert fires once per downward crossing and re-arms afte
   REQUIRE(wait_until([&] { return rec2.low_count() == 1; }, 3s));
 }
 
-TEST_CASE("a session's spending cap pauses it before the cap is crossed; raising it resumes", "[integration][credits][smoke]") {
+TEST_CASE("a session's spending cap pauses it before the cap is crossed, raising it resumes", "[integration][credits][smoke]") {
   CreditsFixture f(100);
   Client client(client_options(f.emu, f.secret));
   Recorder rec;

@@ -101,7 +101,7 @@ TEST_CASE("outages shorter than grace - interval - cap never stop rendering", "[
   check_billed_exactly(f.emu, client, *s, r);
 }
 
-TEST_CASE("an outage longer than the grace pauses; clearing it resumes within 2 intervals", "[integration][heartbeat][smoke]") {
+TEST_CASE("an outage longer than the grace pauses, clearing it resumes within 2 intervals", "[integration][heartbeat][smoke]") {
   Fixture f;
   Transitions t;
   Client client(f.options());
@@ -143,7 +143,7 @@ TEST_CASE("lost acknowledgements are resent and absorbed as replays, never bille
   CHECK(f.emu.ledger_session(s->id()).at("replays").get<int>() >= 1);
 }
 
-TEST_CASE("running out of credits pauses; a top-up resumes", "[integration][heartbeat][smoke]") {
+TEST_CASE("running out of credits pauses, a top-up resumes", "[integration][heartbeat][smoke]") {
   Fixture f("creator", 0.05);  // 1.5 s of essence/cloud
   Transitions t;
   Client client(f.options());
@@ -201,7 +201,7 @@ TEST_CASE("50 sessions on one Client add exactly one thread", "[integration][hea
   CHECK(thread_count() == before);
 }
 
-TEST_CASE("a token that expires during an outage is renewed by re-attaching; nothing is lost", "[integration][heartbeat]") {
+TEST_CASE("a token that expires during an outage is renewed by re-attaching, nothing is lost", "[integration][heartbeat]") {
   Fixture f;
   f.emu.configure({{"token_ttl_s", 2}, {"offline_grace_s", 10}});
   Transitions t;

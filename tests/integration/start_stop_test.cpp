@@ -64,7 +64,7 @@ TEST_CASE("balance 0 refuses with InsufficientCredits", "[integration]") {
   }
 }
 
-TEST_CASE("the plan's N+1-th session is refused naming the limit; after stop a new one starts", "[integration]") {
+TEST_CASE("the plan's N+1-th session is refused naming the limit, after stop a new one starts", "[integration]") {
   EmulatorProcess emu;
   const auto secret = unique_secret("slots");
   emu.create_account(secret, "free", 50);  // free: 2 concurrent

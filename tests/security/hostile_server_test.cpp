@@ -331,7 +331,7 @@ TEST_CASE("hostile error answers map to the right errors, never echo the secret,
   }
 }
 
-TEST_CASE("garbage 2xx heartbeat answers are offline; the same heartbeat is resent until acknowledged",
+TEST_CASE("garbage 2xx heartbeat answers are offline, the same heartbeat is resent until acknowledged",
           "[security][hostile]") {
   HostileServer server;
   std::mutex mutex;

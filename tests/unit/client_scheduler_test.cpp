@@ -198,7 +198,7 @@ TEST_CASE("grace expiry pauses rendering and a callback may stop the session", "
   CHECK_FALSE(s->may_render());
 }
 
-TEST_CASE("stop() during an in-flight heartbeat returns at once; the release follows", "[unit][client]") {
+TEST_CASE("stop() during an in-flight heartbeat returns at once, the release follows", "[unit][client]") {
   Harness h(1, 300);
   auto s = h.client->start_session();
   s->frame();
@@ -241,7 +241,7 @@ TEST_CASE("a Session outlives its Client", "[unit][client]") {
   CHECK_FALSE(s->id().empty());
 }
 
-TEST_CASE("flush() inside a callback returns false at once; outside it waits for the ack", "[unit][client]") {
+TEST_CASE("flush() inside a callback returns false at once, outside it waits for the ack", "[unit][client]") {
   Harness h(60, 300);
   std::atomic<int> flush_result{-1};
   ChangeRecorder rec;

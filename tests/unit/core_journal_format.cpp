@@ -99,7 +99,7 @@ TEST_CASE("replay finds the unacknowledged heartbeat and the checkpointed usage"
   CHECK(r.problems.empty());
 }
 
-TEST_CASE("replay: an acknowledged release ends a session; a drop returns its usage", "[unit][journal]") {
+TEST_CASE("replay: an acknowledged release ends a session, a drop returns its usage", "[unit][journal]") {
   auto records = session_history();
   records.push_back(journal_op_record("s1", simple(JournalOp::Kind::drop, 2)));
   RecoveredJournal r = replay_records(records);

@@ -159,8 +159,10 @@ ClientCore::ClientCore(ClientOptions options, std::shared_ptr<Transport> transpo
 
 ClientCore::~ClientCore() { wipe(options_.api_secret); }
 
+bool ClientCore::in_forked_child() const { return static_cast<int>(::getpid()) != pid_; }
+
 void ClientCore::check_usable() const {
-  if (static_cast<int>(::getpid()) != pid_) {
+  if (in_forked_child()) {
     throw InvalidArgument("this Client was created in another process (before fork()): create a new Client in the child");
   }
   if (shut_down_) throw InvalidArgument("this Client is shut down");

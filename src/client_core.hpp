@@ -55,12 +55,15 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   core::Answer read_answer(core::Outgoing::Kind kind, const HttpResponse& response,
                            std::int64_t wall_s) const;
   const std::string& base_url() const { return options_.base_url; }
+  // True in a fork()ed child: inherited SDK locks may be held by threads that do not exist
+  // there, so inherited objects must neither lock nor join (DESIGN.md "Process rules").
+  bool in_forked_child() const;
+  void check_usable() const;
   // The usage journal, or nullptr (disabled, unusable, or not open yet in secretless mode).
   Journal* journal() const { return journal_ptr_.load(std::memory_order_acquire); }
 
  private:
   ClientCore(ClientOptions options, std::shared_ptr<Transport> transport);
-  void check_usable() const;
   // Opens the journal for `account` (once) and recovers what dead processes left in it.
   void open_journal(const std::string& account);
   core::TokenGrant exchange(const std::string& session_id, const std::string& model,

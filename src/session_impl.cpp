@@ -1,6 +1,7 @@
 #include "session_impl.hpp"
 
 #include "client_core.hpp"
+#include "creditmeter/errors.hpp"
 #include "core/journal_format.hpp"
 #include "logger.hpp"
 
@@ -30,7 +31,17 @@ SessionImpl::SessionImpl(std::shared_ptr<ClientCore> core, std::string id,
   }
 }
 
-SessionImpl::~SessionImpl() { core_->retire(stats()); }
+SessionImpl::~SessionImpl() {
+  if (!core_->in_forked_child()) core_->retire(stats());
+}
+
+void SessionImpl::check_usable() const {
+  // Only the fork() rule: a Session outliving its (shut down) Client stays usable.
+  if (core_->in_forked_child()) {
+    throw InvalidArgument("this Session was created in another process (before fork()): create a new Client in the child");
+  }
+}
+bool SessionImpl::in_forked_child() const { return core_->in_forked_child(); }
 
 std::int64_t SessionImpl::total_ms_locked() const {
   if (final_ms_ >= 0) return final_ms_;

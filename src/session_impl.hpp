@@ -37,6 +37,9 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
 
   ~SessionImpl();  // its stats join the client's usage() tally
   const std::string& id() const { return id_; }
+  // Throws InvalidArgument in a fork()ed child (where inherited locks may never be freed).
+  void check_usable() const;
+  bool in_forked_child() const;
   FrameMeter meter;
 
   // --- any thread -------------------------------------------------------------------

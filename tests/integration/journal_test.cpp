@@ -134,7 +134,9 @@ TEST_CASE("usage a Client could not deliver is delivered by the next one", "[int
     CHECK(s->stats().reported_ms < metered);
   }
   f.emu.clear_faults();
-  CHECK(f.emu.ledger_session(id).at("active_ms").get<std::int64_t>() < metered);
+  // Never more than metered; usually less (the rest waits in the journal), though a lost
+  // answer may have delivered it already: the exact total after recovery is what matters.
+  CHECK(f.emu.ledger_session(id).at("active_ms").get<std::int64_t>() <= metered);
   const auto row = recover(f, id);
   CHECK(row.at("active_ms").get<std::int64_t>() == metered);
   CHECK(files_under(f.journal.path()).empty());  // delivered: every journal file is gone

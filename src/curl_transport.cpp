@@ -207,15 +207,23 @@ void CurlTransport::submit(HttpRequest request, Completion done) {
 }
 
 void CurlTransport::poll(std::chrono::milliseconds max_wait) {
+  // Drive first, and wait only when nothing finished: a transfer can complete in this first
+  // perform (an answer whose body arrived after its headers, in a second segment), and
+  // waiting before running its completion would delay it by the whole wait (up to 1 s).
   int running = 0;
   curl_multi_perform(multi_, &running);
+  std::vector<std::unique_ptr<Transfer>> finished = collect_finished();
   const long wait = static_cast<long>(std::clamp<long long>(max_wait.count(), 0, 1000));
-  if (wait > 0) {
+  if (finished.empty() && wait > 0) {
     curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait), nullptr);
     curl_multi_perform(multi_, &running);
+    finished = collect_finished();
   }
+  for (auto& t : finished) t->done(std::move(t->response));
+}
 
-  // Collect first, complete after: a completion may submit new transfers.
+// Collect first, complete after (in poll): a completion may submit new transfers.
+std::vector<std::unique_ptr<CurlTransport::Transfer>> CurlTransport::collect_finished() {
   std::vector<std::unique_ptr<Transfer>> finished;
   int queued = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
@@ -235,7 +243,7 @@ void CurlTransport::poll(std::chrono::milliseconds max_wait) {
     active_.erase(it);
   }
   active_count_.store(active_.size());
-  for (auto& t : finished) t->done(std::move(t->response));
+  return finished;
 }
 
 void CurlTransport::wakeup() { curl_multi_wakeup(multi_); }

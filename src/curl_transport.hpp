@@ -42,6 +42,7 @@ class CurlTransport final : public Transport {
   struct Transfer;
   void configure(CURL* easy, Transfer& transfer) const;
   static void finish(Transfer& transfer, CURLcode code);
+  std::vector<std::unique_ptr<Transfer>> collect_finished();
   CURL* take_sync_handle();
   void return_sync_handle(CURL* easy);
 

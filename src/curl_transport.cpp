@@ -23,7 +23,6 @@ struct CurlTransport::Transfer {
   curl_slist* headers = nullptr;
   char error_buffer[CURL_ERROR_SIZE] = {0};
   bool too_large = false;
-  const std::atomic<bool>* abort = nullptr;  // synchronous transfers only
 
   ~Transfer() { curl_slist_free_all(headers); }
 };
@@ -78,6 +77,10 @@ std::string describe(CURLcode code, const char* detail, bool too_large) {
 CurlTransport::CurlTransport(CurlConfig config) : config_(std::move(config)) {
   ensure_curl_global_init();
   multi_ = curl_multi_init();
+  if (config_.max_transfers == 0) config_.max_transfers = 1;
+  // Keep every connection of the pool alive between bursts (the default cache is smaller
+  // than the pool until enough handles exist).
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(config_.max_transfers));
 }
 
 CurlTransport::~CurlTransport() {
@@ -90,47 +93,64 @@ CurlTransport::~CurlTransport() {
   curl_multi_cleanup(multi_);
 }
 
-// One configuration for every transfer, synchronous or not.
-void CurlTransport::configure(CURL* easy, Transfer& t) const {
-  curl_easy_reset(easy);  // keeps the connection cache, clears the previous options
-  curl_easy_setopt(easy, CURLOPT_URL, t.request.url.c_str());
+// What never changes for a handle is set once, when it is created (curl_easy_reset and a
+// full set of options per transfer was half of the scheduler's CPU per heartbeat). Handles of
+// the synchronous pool also get the abort callback; the scheduler's never need it.
+CURL* CurlTransport::new_handle(bool synchronous) const {
+  CURL* easy = curl_easy_init();
+  if (easy == nullptr) return nullptr;
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout.count()));
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(1, t.request.timeout.count())));
   curl_easy_setopt(easy, CURLOPT_USERAGENT, "creditmeter-cpp/" CREDITMETER_VERSION_STRING);
   if (!config_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, config_.ca_file.c_str());
   if (!config_.pinned_public_key.empty()) {
     curl_easy_setopt(easy, CURLOPT_PINNEDPUBLICKEY, config_.pinned_public_key.c_str());
   }
   if (!config_.proxy.empty()) curl_easy_setopt(easy, CURLOPT_PROXY, config_.proxy.c_str());
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+  if (synchronous) {
+    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &abort_sync_);
+  }
+  return easy;
+}
 
+// What changes with every transfer: all of it is set each time, so nothing of the previous
+// transfer on this handle survives (method, body, headers, timeout, destinations).
+void CurlTransport::configure(CURL* easy, Transfer& t) {
+  curl_easy_setopt(easy, CURLOPT_URL, t.request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(1, t.request.timeout.count())));
   t.headers = curl_slist_append(t.headers, "Accept: application/json");
   t.headers = curl_slist_append(t.headers, "Expect:");  // no 100-continue round trip
   if (t.request.method == "POST") {
     t.headers = curl_slist_append(t.headers, "Content-Type: application/json");
-    curl_easy_setopt(easy, CURLOPT_POST, 1L);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t.request.body.c_str());
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, static_cast<long>(t.request.body.size()));
+    curl_easy_setopt(easy, CURLOPT_POST, 1L);
   } else {
-    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);  // also clears POST and its fields
   }
   for (const auto& h : t.request.headers) t.headers = curl_slist_append(t.headers, h.c_str());
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t.headers);
-
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t.response.body);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t.response.retry_after);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t.error_buffer);
-  if (t.abort != nullptr) {
-    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, t.abort);
-  }
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &t);
+}
+
+// The handle outlives the transfer: nothing it points to may dangle until the next one.
+void CurlTransport::detach(CURL* easy) {
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, nullptr);  // the next transfer sets its method again
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, nullptr);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, nullptr);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, nullptr);
 }
 
 void CurlTransport::finish(Transfer& t, CURLcode code) {
@@ -146,7 +166,7 @@ void CurlTransport::finish(Transfer& t, CURLcode code) {
 
 CURL* CurlTransport::take_sync_handle() {
   std::lock_guard<std::mutex> lock(sync_mutex_);
-  if (idle_sync_.empty()) return curl_easy_init();
+  if (idle_sync_.empty()) return new_handle(true);
   CURL* easy = idle_sync_.back();
   idle_sync_.pop_back();
   return easy;
@@ -166,44 +186,56 @@ HttpResponse CurlTransport::perform(const HttpRequest& request) {
   }
   Transfer t;
   t.request = request;
-  t.abort = &abort_sync_;
   configure(easy, t);
   const CURLcode code = curl_easy_perform(easy);
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
   t.response.status = static_cast<int>(status);
   finish(t, code);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
+  detach(easy);
   return_sync_handle(easy);
   return std::move(t.response);
 }
 
 void CurlTransport::submit(HttpRequest request, Completion done) {
-  CURL* easy = nullptr;
-  if (!idle_async_.empty()) {
-    easy = idle_async_.back();
-    idle_async_.pop_back();
-  } else {
-    easy = curl_easy_init();
-  }
   auto t = std::make_unique<Transfer>();
   t->request = std::move(request);
   t->done = std::move(done);
-  if (easy == nullptr) {
-    t->response.error = "out of memory (curl_easy_init)";
-    t->done(std::move(t->response));
-    return;
+  queued_.push_back(std::move(t));
+  start_queued();
+}
+
+// At most max_transfers at once: one connection each (HTTP/1.1, no pipelining), so a burst
+// (10,000 releases at shutdown, a backlog after an outage) reuses a bounded pool instead of
+// opening a connection per request, and a request waiting its turn is not yet timing out.
+void CurlTransport::start_queued() {
+  while (!queued_.empty() && active_.size() < config_.max_transfers) {
+    std::unique_ptr<Transfer> t = std::move(queued_.front());
+    queued_.pop_front();
+    CURL* easy = nullptr;
+    if (!idle_async_.empty()) {
+      easy = idle_async_.back();
+      idle_async_.pop_back();
+    } else {
+      easy = new_handle(false);
+    }
+    if (easy == nullptr) {
+      t->response.error = "out of memory (curl_easy_init)";
+      t->done(std::move(t->response));
+      continue;
+    }
+    configure(easy, *t);
+    const CURLMcode rc = curl_multi_add_handle(multi_, easy);
+    if (rc != CURLM_OK) {
+      t->response.error = std::string("cannot start the request: ") + curl_multi_strerror(rc);
+      detach(easy);
+      idle_async_.push_back(easy);
+      t->done(std::move(t->response));
+      continue;
+    }
+    active_.emplace(easy, std::move(t));
   }
-  configure(easy, *t);
-  const CURLMcode rc = curl_multi_add_handle(multi_, easy);
-  if (rc != CURLM_OK) {
-    t->response.error = std::string("cannot start the request: ") + curl_multi_strerror(rc);
-    idle_async_.push_back(easy);
-    t->done(std::move(t->response));
-    return;
-  }
-  active_.emplace(easy, std::move(t));
-  active_count_.store(active_.size());
+  in_flight_.store(active_.size() + queued_.size());
 }
 
 void CurlTransport::poll(std::chrono::milliseconds max_wait) {
@@ -219,6 +251,7 @@ void CurlTransport::poll(std::chrono::milliseconds max_wait) {
     curl_multi_perform(multi_, &running);
     finished = collect_finished();
   }
+  start_queued();  // before the completions: their new requests queue behind older ones
   for (auto& t : finished) t->done(std::move(t->response));
 }
 
@@ -237,12 +270,11 @@ std::vector<std::unique_ptr<CurlTransport::Transfer>> CurlTransport::collect_fin
     it->second->response.status = static_cast<int>(status);
     finish(*it->second, code);
     curl_multi_remove_handle(multi_, easy);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
+    detach(easy);
     idle_async_.push_back(easy);
     finished.push_back(std::move(it->second));
     active_.erase(it);
   }
-  active_count_.store(active_.size());
   return finished;
 }
 
@@ -260,7 +292,13 @@ void CurlTransport::abort_all() {
     aborted.push_back(std::move(entry.second));
   }
   active_.clear();
-  active_count_.store(0);
+  for (auto& t : queued_) {
+    t->response.error = "aborted (client shutting down)";
+    t->response.aborted = true;
+    aborted.push_back(std::move(t));
+  }
+  queued_.clear();
+  in_flight_.store(0);
   for (auto& t : aborted) t->done(std::move(t->response));
 }
 

@@ -4,6 +4,7 @@
 // synchronous calls of user threads.
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -21,6 +22,8 @@ struct CurlConfig {
   std::string pinned_public_key;
   std::string proxy;
   std::chrono::milliseconds connect_timeout{5000};
+  // Concurrent transfers of the scheduler (each holds one connection); more wait their turn.
+  std::size_t max_transfers = 16;
 };
 
 // curl_global_init, once per process, before any handle (it is not thread-safe itself).
@@ -36,21 +39,26 @@ class CurlTransport final : public Transport {
   void poll(std::chrono::milliseconds max_wait) override;
   void wakeup() override;
   void abort_all() override;
-  std::size_t in_flight() const override { return active_count_.load(); }
+  // Transfers on the wire plus those waiting for a free slot.
+  std::size_t in_flight() const override { return in_flight_.load(); }
 
  private:
   struct Transfer;
-  void configure(CURL* easy, Transfer& transfer) const;
+  CURL* new_handle(bool synchronous) const;
+  static void configure(CURL* easy, Transfer& transfer);
+  static void detach(CURL* easy);
   static void finish(Transfer& transfer, CURLcode code);
+  void start_queued();
   std::vector<std::unique_ptr<Transfer>> collect_finished();
   CURL* take_sync_handle();
   void return_sync_handle(CURL* easy);
 
-  const CurlConfig config_;
+  CurlConfig config_;
   CURLM* multi_ = nullptr;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> active_;  // scheduler thread only
+  std::deque<std::unique_ptr<Transfer>> queued_;                 // scheduler thread only
   std::vector<CURL*> idle_async_;                                // scheduler thread only
-  std::atomic<std::size_t> active_count_{0};
+  std::atomic<std::size_t> in_flight_{0};
 
   std::mutex sync_mutex_;
   std::vector<CURL*> idle_sync_;

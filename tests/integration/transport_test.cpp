@@ -1,8 +1,10 @@
-// The libcurl transport under the scheduler, against a scripted server on a real loopback
-// socket: when an answer is already complete on the socket as poll() starts, its completion
+// The libcurl transport under the scheduler, against real servers on loopback.
+// - A scripted server: when an answer is already complete on the socket as poll() starts, its completion
 // runs in that poll() at once, never after poll()'s wait (up to 1 s). That delay once cost
 // every flush() and heartbeat acknowledgement up to a second whenever an answer's body
 // arrived in a second TCP segment (cpp-httplib writes headers and body separately).
+// - The emulator's hang fault: a burst of requests holds at most max_transfers connections;
+//   the rest wait in the transport's queue, and abort_all() ends both kinds.
 
 #include <catch2/catch.hpp>
 
@@ -11,16 +13,22 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "curl_transport.hpp"
+#include "../support/emulator_process.hpp"
 
 using namespace creditmeter::detail;
+using creditmeter::testing::EmulatorProcess;
 using namespace std::chrono_literals;
 
 namespace {
@@ -131,4 +139,86 @@ TEST_CASE("CurlTransport: an answer already on the socket completes in poll() wi
   // returns as soon as the completion ran. Half the wait leaves a wide margin for a loaded or
   // sanitized machine on either side.
   CHECK(took < 500ms);
+}
+
+namespace {
+
+// Client sockets connected to `port` (ESTABLISHED), from the kernel's table.
+int connections_to(int port) {
+  int count = 0;
+  for (const char* path : {"/proc/self/net/tcp", "/proc/self/net/tcp6"}) {
+    FILE* f = std::fopen(path, "r");
+    if (f == nullptr) continue;
+    char line[512];
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+      char local[128], remote[128];
+      unsigned state = 0;
+      if (std::sscanf(line, " %*s %127s %127s %x", local, remote, &state) != 3) continue;
+      const char* colon = std::strrchr(remote, ':');
+      if (colon != nullptr && std::strtol(colon + 1, nullptr, 16) == port && state == 1) ++count;
+    }
+    std::fclose(f);
+  }
+  return count;
+}
+
+struct Burst {
+  EmulatorProcess emulator;
+  CurlTransport transport;
+  int completed = 0, answered = 0, aborted = 0;
+  int max_connections = 0;
+
+  explicit Burst(std::size_t max_transfers) : transport(config(max_transfers)) {
+    emulator.fault({{"mode", "hang"}});
+    for (int i = 0; i < 10; ++i) {
+      HttpRequest request;
+      request.url = emulator.base_url() + "/v1/runtime-tokens/heartbeat";
+      request.body = "{}";
+      transport.submit(request, [this](HttpResponse r) {
+        ++completed;
+        if (r.status != 0) ++answered;
+        if (r.aborted) ++aborted;
+      });
+    }
+  }
+  static CurlConfig config(std::size_t max_transfers) {
+    CurlConfig c;
+    c.max_transfers = max_transfers;
+    return c;
+  }
+  // Drives the transport until `done` or 10 s; records the most connections seen.
+  template <typename Done>
+  bool drive(Done done) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      transport.poll(5ms);
+      max_connections = std::max(max_connections, connections_to(emulator.port()));
+      if (done()) return true;
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("CurlTransport: a burst uses at most max_transfers connections, the rest wait their turn", "[transport][smoke]") {
+  Burst burst(3);
+  REQUIRE(burst.drive([&] { return connections_to(burst.emulator.port()) == 3; }));
+  CHECK(burst.transport.in_flight() == 10);
+  CHECK(burst.completed == 0);
+
+  burst.emulator.clear_faults();  // the three hung requests end (no answer); the queue drains
+  REQUIRE(burst.drive([&] { return burst.completed == 10; }));
+  CHECK(burst.transport.in_flight() == 0);
+  CHECK(burst.answered >= 7);  // every request that waited its turn got a real answer
+  CHECK(burst.max_connections <= 3);
+}
+
+TEST_CASE("CurlTransport: abort_all ends the transfers on the wire and those waiting their turn", "[transport]") {
+  Burst burst(3);
+  REQUIRE(burst.drive([&] { return connections_to(burst.emulator.port()) == 3; }));
+  burst.transport.abort_all();
+  CHECK(burst.completed == 10);
+  CHECK(burst.aborted == 10);
+  CHECK(burst.transport.in_flight() == 0);
 }

@@ -1,6 +1,6 @@
 #include "client_core.hpp"
 
-#include <unistd.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <cmath>
@@ -25,6 +25,17 @@ namespace detail {
 using std::chrono::milliseconds;
 
 namespace {
+
+// The fork() guard. getpid() is a system call every time (glibc no longer caches it) and the
+// guard sits on paths users call often (stats(), flush()), so a fork()ed child learns that it
+// is one from an atfork handler, and the guard is one relaxed load.
+std::atomic<unsigned> g_forks{0};
+
+unsigned fork_generation() {
+  static std::once_flag once;
+  std::call_once(once, [] { pthread_atfork(nullptr, nullptr, [] { g_forks.fetch_add(1, std::memory_order_relaxed); }); });
+  return g_forks.load(std::memory_order_relaxed);
+}
 
 std::string env_or(const std::string& value, const char* name) {
   if (!value.empty()) return value;
@@ -144,7 +155,7 @@ ClientCore::ClientCore(ClientOptions options, std::shared_ptr<Transport> transpo
       logger_(std::make_unique<Logger>(options_.log, options_.log_level, options_.api_secret)),
       transport_(std::move(transport)),
       scheduler_(*this),
-      pid_(static_cast<int>(::getpid())),
+      fork_generation_(fork_generation()),
       prng_(std::random_device{}()) {
   max_credits_ = options_.max_credits;
   if (!transport_) {
@@ -159,7 +170,7 @@ ClientCore::ClientCore(ClientOptions options, std::shared_ptr<Transport> transpo
 
 ClientCore::~ClientCore() { wipe(options_.api_secret); }
 
-bool ClientCore::in_forked_child() const { return static_cast<int>(::getpid()) != pid_; }
+bool ClientCore::in_forked_child() const { return g_forks.load(std::memory_order_relaxed) != fork_generation_; }
 
 void ClientCore::check_usable() const {
   if (in_forked_child()) {
@@ -437,7 +448,7 @@ bool ClientCore::flush(milliseconds timeout) {
 }
 
 void ClientCore::shutdown() {
-  if (static_cast<int>(::getpid()) != pid_) return;  // a fork()ed child owns no thread here
+  if (in_forked_child()) return;  // a fork()ed child owns no thread here
   std::vector<std::shared_ptr<SessionImpl>> sessions;
   {
     std::lock_guard<std::mutex> lock(sessions_mutex_);

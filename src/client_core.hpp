@@ -76,7 +76,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::unique_ptr<Logger> logger_;
   std::shared_ptr<Transport> transport_;
   Scheduler scheduler_;
-  const int pid_;  // fork() guard: a child must create its own Client
+  const unsigned fork_generation_;  // fork() guard: a child must create its own Client
 
   std::mutex random_mutex_;
   std::mt19937_64 prng_;

@@ -107,11 +107,16 @@ void Scheduler::run() {
       std::lock_guard<std::mutex> lock(mutex_);
       idle_quit = sessions_.empty();
     }
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ++turns_;  // under the mutex: a flush() between its check and its wait cannot miss it
+    if (progressed_ || quitting) {
+      // Only a turn that took an answer or ended a session can complete a flush(): waking
+      // its callers on every turn cost them (and this thread) a futex round trip each.
+      progressed_ = false;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++turns_;  // under the mutex: a flush() between its check and its wait cannot miss it
+      }
+      progress_.notify_all();
     }
-    progress_.notify_all();
     now = clock.now();
     if (quitting && (idle_quit || now >= deadline)) break;
 
@@ -166,6 +171,7 @@ void Scheduler::step(const std::shared_ptr<SessionImpl>& session) {
   SessionImpl::Step s = session->step(now, wall_ms());
   absorb(session, s.logs, s.journal);
   if (s.finished) {
+    progressed_ = true;
     session->dispatch_changes(core_.logger());
     std::lock_guard<std::mutex> lock(mutex_);
     sessions_.erase(session.get());
@@ -273,6 +279,7 @@ void Scheduler::on_response(const std::shared_ptr<SessionImpl>& session, core::O
   if (kind == core::Outgoing::Kind::heartbeat && response.status >= 200 && response.status < 300) {
     crash_point("after_answer_before_ack");
   }
+  progressed_ = true;
   core::Answer answer = core_.read_answer(kind, response, wall_ms() / 1000);
   const SessionImpl::Step effects = session->on_answer(core_.clock().now(), answer);
   absorb(session, effects.logs, effects.journal);

@@ -75,13 +75,13 @@ class Scheduler {
   ClientCore& core_;
 
   mutable std::mutex mutex_;
-  std::condition_variable progress_;  // notified after every loop turn: flush() waits on it
+  std::condition_variable progress_;  // notified after turns that made progress: flush() waits on it
   std::unordered_map<const SessionImpl*, std::shared_ptr<SessionImpl>> sessions_;
   std::vector<std::shared_ptr<SessionImpl>> pokes_;
   bool quit_ = false;
   core::TimePoint quit_deadline_{};
   bool running_ = false;
-  std::uint64_t turns_ = 0;  // loop turns completed: flush() waits for the next one
+  std::uint64_t turns_ = 0;  // loop turns that made progress: flush() waits for the next one
   bool ever_started_ = false;
   std::thread thread_;
   std::thread::id thread_id_;
@@ -89,6 +89,7 @@ class Scheduler {
   // Scheduler thread only.
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
   std::vector<Outbound> outbox_;
+  bool progressed_ = false;  // this turn took an answer or ended a session (flush() may be done)
   bool journal_full_ = false;
   bool client_cap_hold_ = false;
   core::TimePoint next_cap_check_{};

@@ -1,9 +1,7 @@
 // The SDK's network paths against raw libcurl doing the same request to the same emulator,
 // in the same run:
-//  - one heartbeat through the SDK (Client::flush() of one session's new usage: the
-//    scheduler builds the heartbeat, sends it on its pooled keep-alive connection, parses the
-//    answer, updates the state machine and publishes the state) vs one keep-alive
-//    curl_easy_perform POST of a heartbeat body to /v1/runtime-tokens/heartbeat;
+//  - one heartbeat through the SDK (Client::flush() of one session's new usage) vs one
+//    keep-alive curl_easy_perform POST of a heartbeat body to /v1/runtime-tokens/heartbeat;
 //  - start_session() on a warm client vs the same token exchange with raw libcurl.
 // Counters: proc_cpu_us = CPU of the whole benchmark process per operation (every thread:
 // the caller and the SDK's scheduler), emu_cpu_us = CPU of the emulator per operation.
@@ -59,9 +57,11 @@ struct Meter {
   }
 };
 
-// The scheduler's path alone: flush(0) only pokes the session (it returns at once); the
-// caller then watches stats().heartbeats_ok (every 20 us) until the acknowledgement is in
-// the state machine. CPU: the scheduler thread's own clock (the caller's polling excluded).
+// One heartbeat through the SDK, as a caller of Client::flush() sees it: the scheduler builds
+// the heartbeat, sends it on its pooled keep-alive connection, parses the answer, updates the
+// state machine and publishes the state; flush() returns when the acknowledgement is in.
+// Counters: sched_cpu_us = the scheduler thread's own CPU clock; proc_cpu_us = every thread
+// (the scheduler and the caller's two hand-offs: its wake-up call and its wait for the ack).
 void BM_sdk_heartbeat(benchmark::State& state) {
   auto clock = std::make_shared<TickClock>();
   creditmeter::Client client(options(clock));
@@ -71,54 +71,26 @@ void BM_sdk_heartbeat(benchmark::State& state) {
   for (pid_t t : cmbench::thread_ids()) {
     if (std::find(before.begin(), before.end(), t) == before.end()) sched = t;
   }
-  session->frame();
-  clock->tick();
-  session->frame();
-  client.flush(std::chrono::seconds(5));
-  std::uint64_t acked = session->stats().heartbeats_ok;
-  std::int64_t failures = 0;
-  Meter meter;
-  const double sched0 = cmbench::task_cpu_s(sched);
-  for (auto _ : state) {
-    clock->tick();
-    session->frame();  // 10 ms of new usage
-    client.flush(std::chrono::milliseconds(0));  // = "send it now"; returns at once
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (session->stats().heartbeats_ok == acked) {
-      if (std::chrono::steady_clock::now() > deadline) { ++failures; break; }
-      std::this_thread::sleep_for(std::chrono::microseconds(20));
-    }
-    acked = session->stats().heartbeats_ok;
-  }
-  meter.report(state);
-  state.counters["sched_cpu_us"] = (cmbench::task_cpu_s(sched) - sched0) * 1e6 /
-                                   static_cast<double>(std::max<std::int64_t>(1, state.iterations()));
-  if (failures > 0 || session->stats().heartbeats_failed > 0) state.SkipWithError("a heartbeat was not acknowledged");
-}
-BENCHMARK(BM_sdk_heartbeat)->UseRealTime();
-
-// What a caller of Client::flush() sees for one heartbeat (the same path + flush()'s wait).
-void BM_sdk_flush_heartbeat(benchmark::State& state) {
-  auto clock = std::make_shared<TickClock>();
-  creditmeter::Client client(options(clock));
-  auto session = client.start_session();
   session->frame();  // the first frame opens the activity window
   clock->tick();
   session->frame();
   client.flush(std::chrono::seconds(5));  // the connection is warm from here on
   std::int64_t failures = 0;
   Meter meter;
+  const double sched0 = cmbench::task_cpu_s(sched);
   for (auto _ : state) {
     clock->tick();
     session->frame();  // 10 ms of new usage
     if (!client.flush(std::chrono::seconds(5))) ++failures;
   }
   meter.report(state);
+  state.counters["sched_cpu_us"] = (cmbench::task_cpu_s(sched) - sched0) * 1e6 /
+                                   static_cast<double>(std::max<std::int64_t>(1, state.iterations()));
   const creditmeter::SessionStats s = session->stats();
   if (failures > 0 || s.heartbeats_failed > 0) state.SkipWithError("a heartbeat was not acknowledged");
   state.counters["heartbeats_ok"] = static_cast<double>(s.heartbeats_ok);
 }
-BENCHMARK(BM_sdk_flush_heartbeat)->UseRealTime();
+BENCHMARK(BM_sdk_heartbeat)->UseRealTime();
 
 void BM_baseline_curl_heartbeat(benchmark::State& state) {
   // A session of our own, then heartbeats with increasing seq (never replays), as the SDK does.

@@ -182,6 +182,7 @@ int main(int argc, char** argv) {
   // Starts, paced over one interval.
   const auto t_start = Clock::now();
   std::vector<double> start_ms;
+  auto last_poll = t_start;
   for (int i = 1; i < n; ++i) {
     const auto target = t_start + std::chrono::duration_cast<Clock::duration>(
                                       std::chrono::duration<double>(interval * i / n));
@@ -191,12 +192,18 @@ int main(int argc, char** argv) {
     started.push_back(Clock::now());
     start_ms.push_back(secs(t0, started.back()) * 1e3);
     published.store(sessions.size(), std::memory_order_release);
-    if (i % 256 == 0) poll(false, nullptr);
+    if (Clock::now() - last_poll >= std::chrono::milliseconds(100)) {
+      poll(false, nullptr);
+      last_poll = Clock::now();
+    }
   }
   const double start_phase_s = secs(t_start, Clock::now());
-  for (int i = 0; i < 10; ++i) {  // one more interval to settle, observing
+  // One more interval to settle, observing at the window's granularity (100 ms): an
+  // acknowledgement that lands here must not be first seen, late, by the window's first poll.
+  const auto settled = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval));
+  while (Clock::now() < settled) {
     poll(false, nullptr);
-    std::this_thread::sleep_for(std::chrono::duration<double>(interval / 10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 
   // Steady-state window.

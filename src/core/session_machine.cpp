@@ -28,6 +28,18 @@ TimePoint never() { return TimePoint::max(); }
 
 }  // namespace
 
+// Heartbeat due times sit on a grid of min(50 ms, interval/20) of the clock: sessions whose
+// heartbeats fall due in the same slot share one wake-up of the scheduler (one timer pass, one
+// batch on the pooled connections) instead of one each: at 10,000 sessions that turns ~1,000
+// wake-ups a second into ~20. A heartbeat is never early; it is at most one slot late.
+TimePoint SessionMachine::due_after(TimePoint now) const {
+  const std::int64_t grid = std::max<std::int64_t>(
+      1, std::min<std::int64_t>(50000000, std::chrono::duration_cast<TimePoint>(backoff_.interval).count() / 20));
+  const std::int64_t t = (now + backoff_.interval).count();
+  if (t <= 0 || t > std::numeric_limits<std::int64_t>::max() - grid) return TimePoint(t);
+  return TimePoint((t + grid - 1) / grid * grid);
+}
+
 SessionMachine::SessionMachine(std::string session_id, std::string model, std::string surface,
                                const TokenGrant& grant, TimePoint now, std::int64_t wall_ms,
                                std::function<double()> random01)
@@ -40,7 +52,7 @@ SessionMachine::SessionMachine(std::string session_id, std::string model, std::s
   adopt_token(grant.token, grant.expires_at, /*force=*/true);
   credits_per_minute_ = grant.credits_per_minute;
   set_balance(grant.balance);
-  next_due_ = now + backoff_.interval;
+  next_due_ = due_after(now);
   grace_deadline_ = now + grace_;  // the token exchange counts as the first 2xx
   period_start_wall_ms_ = wall_ms;
 }
@@ -69,7 +81,7 @@ SessionMachine::SessionMachine(std::string session_id, std::string model, std::s
   }
   exchange_needed_ = true;  // a dead process's token is no use: re-attach first
   exchange_retry_at_ = now;
-  next_due_ = now + backoff_.interval;
+  next_due_ = due_after(now);
   grace_deadline_ = TimePoint::max();
 }
 
@@ -309,7 +321,7 @@ std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t
     cp.kind = JournalOp::Kind::checkpoint;
     cp.total_ms = total_active_ms;
     journal_.push_back(cp);
-    next_due_ = now + backoff_.interval;
+    next_due_ = due_after(now);
   }
   if (on_wire_) return std::nullopt;
   const bool urgent = probe_ || flush_;
@@ -358,7 +370,7 @@ std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t
     out.body = heartbeat_body(session_id_, out.seq, out.active_ms, rfc3339_ms(period_start_wall_ms_),
                               rfc3339_ms(wall_ms));
     period_start_wall_ms_ = wall_ms;
-    next_due_ = now + backoff_.interval;
+    next_due_ = due_after(now);
   }
   probe_ = flush_ = false;
   out.idempotency_key = idempotency_key(session_id_, out.seq);

@@ -179,6 +179,8 @@ class SessionMachine {
   void check_spend_cap(TimePoint now, std::int64_t total_active_ms);
   double minutes_left() const;
   TimePoint next_wakeup_for_requests() const;
+  // The next heartbeat due time after `now`: now + interval, rounded up to the batching grid.
+  TimePoint due_after(TimePoint now) const;
 
   const std::string session_id_;
   const std::string model_;

@@ -261,3 +261,34 @@ TEST_CASE("stats follow the answers", "[unit][machine][cadence]") {
   CHECK(stats.heartbeats_failed == 1);
   CHECK(stats.grace_remaining_ms == 300000 - 70000);  // from the 2xx at 60 s
 }
+
+TEST_CASE("heartbeat due times sit on a grid of min(50 ms, interval/20): never early, at most one slot late",
+          "[unit][machine][cadence]") {
+  Rig r(10s);  // grid 50 ms; t0 is on the grid
+  CHECK(r.m.next_wakeup() == r.t0 + 10s);
+  // A heartbeat sent off the grid (a flush at t0 + 3.012 s) makes the next one due on the
+  // first grid point at or after send + interval, not at send + interval exactly.
+  r.elapse(3012ms, 3012);
+  r.m.request_flush();
+  r.send();
+  r.reply(ok());
+  const TimePoint sent = r.now;
+  const TimePoint due = r.m.next_wakeup();
+  CHECK(due >= sent + 10s);
+  CHECK(due < sent + 10s + 50ms);
+  CHECK(due.count() % std::chrono::nanoseconds(50ms).count() == 0);
+  // Two sessions whose heartbeats fall due in the same slot share the due time.
+  Rig other(10s);
+  other.elapse(3040ms, 3040);
+  other.m.request_flush();
+  other.send();
+  other.reply(ok());
+  CHECK(other.m.next_wakeup() == due);
+  // A short interval gets a finer grid (interval/20): 200 ms -> 10 ms.
+  Rig fast(200ms);
+  fast.elapse(3ms, 3);
+  fast.m.request_flush();
+  fast.send();
+  fast.reply(ok());
+  CHECK(fast.m.next_wakeup() == fast.t0 + 210ms);
+}

@@ -40,6 +40,15 @@ TimePoint SessionMachine::due_after(TimePoint now) const {
   return TimePoint((t + grid - 1) / grid * grid);
 }
 
+// After a heartbeat (or checkpoint) at `now`: on schedule, the next is due one interval after
+// the due time it served, so the cadence does not drift by the send's lateness each interval;
+// off schedule (a flush before the due time, or a send more than an interval late after an
+// outage) one interval after now.
+void SessionMachine::advance_due(TimePoint now) {
+  const bool on_schedule = now >= next_due_ && now - next_due_ < std::chrono::duration_cast<TimePoint>(backoff_.interval);
+  next_due_ = due_after(on_schedule ? next_due_ : now);
+}
+
 SessionMachine::SessionMachine(std::string session_id, std::string model, std::string surface,
                                const TokenGrant& grant, TimePoint now, std::int64_t wall_ms,
                                std::function<double()> random01)
@@ -321,7 +330,7 @@ std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t
     cp.kind = JournalOp::Kind::checkpoint;
     cp.total_ms = total_active_ms;
     journal_.push_back(cp);
-    next_due_ = due_after(now);
+    advance_due(now);
   }
   if (on_wire_) return std::nullopt;
   const bool urgent = probe_ || flush_;
@@ -370,7 +379,7 @@ std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t
     out.body = heartbeat_body(session_id_, out.seq, out.active_ms, rfc3339_ms(period_start_wall_ms_),
                               rfc3339_ms(wall_ms));
     period_start_wall_ms_ = wall_ms;
-    next_due_ = due_after(now);
+    advance_due(now);
   }
   probe_ = flush_ = false;
   out.idempotency_key = idempotency_key(session_id_, out.seq);

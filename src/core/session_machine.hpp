@@ -181,6 +181,8 @@ class SessionMachine {
   TimePoint next_wakeup_for_requests() const;
   // The next heartbeat due time after `now`: now + interval, rounded up to the batching grid.
   TimePoint due_after(TimePoint now) const;
+  // Sets next_due_ after a heartbeat or checkpoint at `now` (see the definition).
+  void advance_due(TimePoint now);
 
   const std::string session_id_;
   const std::string model_;

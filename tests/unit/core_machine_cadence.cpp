@@ -292,3 +292,21 @@ TEST_CASE("heartbeat due times sit on a grid of min(50 ms, interval/20): never e
   fast.reply(ok());
   CHECK(fast.m.next_wakeup() == fast.t0 + 210ms);
 }
+
+TEST_CASE("the cadence does not drift: a heartbeat sent late on schedule keeps the next one on t0 + k x interval",
+          "[unit][machine][cadence]") {
+  Rig r(10s);
+  for (int k = 1; k <= 5; ++k) {
+    INFO("heartbeat " << k);
+    CHECK(r.m.next_wakeup() == r.t0 + k * 10s);
+    r.elapse_to(r.t0 + k * 10s + 30ms);  // the scheduler got to it 30 ms late
+    r.send();
+    r.elapse(2ms);
+    r.reply(ok());
+  }
+  // More than an interval late (after an outage): the cadence restarts from the send.
+  r.elapse_to(r.t0 + 60s + 12s);
+  r.send();
+  r.reply(ok());
+  CHECK(r.m.next_wakeup() == r.t0 + 82s);
+}

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/protocol.hpp"
+#include "creditmeter/version.h"
 
 namespace core = creditmeter::core;
 using core::AnswerKind;
@@ -54,6 +55,31 @@ TEST_CASE("request bodies carry the protocol's fields as integers and strings", 
   CHECK_FALSE(ex.at("client").at("version").get<std::string>().empty());
 
   CHECK(core::idempotency_key("s-1", 42) == "s-1:42");
+}
+
+TEST_CASE("request bodies are byte-identical to a json DOM's dump (journaled bodies are resent as they are)",
+          "[unit][protocol]") {
+  // Earlier versions built bodies through a json object; a journal written by one replays its
+  // stored bytes, and the same bytes must come from this version for the same request.
+  const std::string odd = "m\"o\\d\u00e9l\n";  // quotes, backslash, non-ASCII, control
+  CHECK(core::heartbeat_body("s-1", 18446744073709551615ull, 0, "2023-11-14T22:13:20.000Z", "2023-11-14T22:14:20.000Z") ==
+        json{{"session_id", "s-1"}, {"seq", 18446744073709551615ull}, {"active_ms", 0},
+             {"period_start", "2023-11-14T22:13:20.000Z"}, {"period_end", "2023-11-14T22:14:20.000Z"}}.dump());
+  CHECK(core::release_body("a.b_c:d-e", 8, -1) == json{{"session_id", "a.b_c:d-e"}, {"seq", 8}, {"active_ms", -1}}.dump());
+  CHECK(core::token_request_body(odd, "cloud", "s-1") ==
+        json{{"model", odd}, {"surface", "cloud"}, {"session_id", "s-1"},
+             {"client", {{"name", "creditmeter-cpp"}, {"version", CREDITMETER_VERSION_STRING}}}}.dump());
+}
+
+TEST_CASE("the depth pre-scan ignores brackets inside strings and counts nesting exactly", "[unit][protocol]") {
+  // Brackets in strings (escaped quotes too) are not nesting.
+  std::string in_strings = R"({"balance":1,"s":")";
+  in_strings += std::string(100, '[') + R"(\")" + std::string(100, '{') + R"("})";
+  CHECK(core::parse_usage_ack(in_strings).balance == 1);
+  // Siblings do not add up: 32 levels twice in a row is still 32 levels.
+  const std::string twice = R"({"balance":2,"a":)" + nested_objects(31) + R"(,"b":)" + nested_objects(31) + "}";
+  CHECK(core::parse_usage_ack(twice).balance == 2);
+  CHECK_THROWS_WITH(core::parse_usage_ack(R"({"balance":2,"a":)" + nested_objects(32) + "}"), Contains("deeper than 32"));
 }
 
 TEST_CASE("token grant: fields in `data` or at the top level, floats, defaults", "[unit][protocol]") {

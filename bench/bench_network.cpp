@@ -6,13 +6,17 @@
 // Counters: proc_cpu_us = CPU of the whole benchmark process per operation (every thread:
 // the caller and the SDK's scheduler), emu_cpu_us = CPU of the emulator per operation.
 #include <benchmark/benchmark.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <creditmeter/creditmeter.hpp>
@@ -92,41 +96,115 @@ void BM_sdk_heartbeat(benchmark::State& state) {
 }
 BENCHMARK(BM_sdk_heartbeat)->UseRealTime();
 
-void BM_baseline_curl_heartbeat(benchmark::State& state) {
-  // A session of our own, then heartbeats with increasing seq (never replays), as the SDK does.
-  cmbench::RawCurl curl;
-  static int run = 0;  // the function runs several times (iteration estimate, repetitions)
-  const std::string sid = "raw-hb-" + std::to_string(++run);
-  const cmbench::RawResponse grant =
-      curl.post(g_emu->url() + "/v1/runtime-tokens/request", {"api-secret: " + std::string(kSecret), "Content-Type: application/json"},
-                "{\"model\":\"essence\",\"surface\":\"cloud\",\"session_id\":\"" + sid + "\"}");
-  const std::string token = cmbench::json_field(grant.body, "token");
-  if (grant.status != 201 && grant.status != 200) {
-    state.SkipWithError("token exchange failed");
-    return;
+// Raw keep-alive heartbeats of a session of our own, with increasing seq (never replays), as
+// the SDK sends them: the baselines' request.
+class RawHeartbeats {
+ public:
+  explicit RawHeartbeats(const char* tag) {
+    static int run = 0;  // the benchmarks run several times (iteration estimate, repetitions)
+    sid_ = std::string("raw-") + tag + "-" + std::to_string(++run);
+    const cmbench::RawResponse grant =
+        curl_.post(g_emu->url() + "/v1/runtime-tokens/request", {"api-secret: " + std::string(kSecret), "Content-Type: application/json"},
+                   "{\"model\":\"essence\",\"surface\":\"cloud\",\"session_id\":\"" + sid_ + "\"}");
+    ok_ = grant.status == 201 || grant.status == 200;
+    headers_ = {"Authorization: Bearer " + cmbench::json_field(grant.body, "token"), "Content-Type: application/json",
+                "Accept: application/json", ""};
+    url_ = g_emu->url() + "/v1/runtime-tokens/heartbeat";
   }
-  const std::string url = g_emu->url() + "/v1/runtime-tokens/heartbeat";
-  std::vector<std::string> headers = {"Authorization: Bearer " + token, "Content-Type: application/json",
-                                      "Accept: application/json", ""};
-  std::uint64_t seq = 1;
-  char body[256];
-  std::int64_t failures = 0;
-  Meter meter;
-  for (auto _ : state) {
+  bool ok() const { return ok_; }
+  // One heartbeat POST on the calling thread; true when the server acknowledged it.
+  bool send() {
+    char body[256];
     std::snprintf(body, sizeof body,
                   "{\"active_ms\":10,\"period_end\":\"2026-01-01T00:00:00.010Z\",\"period_start\":"
                   "\"2026-01-01T00:00:00.000Z\",\"seq\":%llu,\"session_id\":\"%s\"}",
-                  static_cast<unsigned long long>(seq), sid.c_str());
-    headers[3] = "Idempotency-Key: " + sid + ":" + std::to_string(seq);
-    ++seq;
-    const cmbench::RawResponse r = curl.post(url, headers, body);
-    if (r.status != 200 && failures++ == 0) std::fprintf(stderr, "raw heartbeat: %ld %s\n", r.status, r.body.c_str());
+                  static_cast<unsigned long long>(seq_), sid_.c_str());
+    headers_[3] = "Idempotency-Key: " + sid_ + ":" + std::to_string(seq_);
+    ++seq_;
+    const cmbench::RawResponse r = curl_.post(url_, headers_, body);
+    if (r.status != 200 && !reported_) {
+      reported_ = true;
+      std::fprintf(stderr, "raw heartbeat: %ld %s\n", r.status, r.body.c_str());
+    }
+    return r.status == 200;
+  }
+
+ private:
+  cmbench::RawCurl curl_;
+  std::string sid_, url_;
+  std::vector<std::string> headers_;
+  std::uint64_t seq_ = 1;
+  bool ok_ = false, reported_ = false;
+};
+
+void BM_baseline_curl_heartbeat(benchmark::State& state) {
+  RawHeartbeats raw("hb");
+  if (!raw.ok()) {
+    state.SkipWithError("token exchange failed");
+    return;
+  }
+  std::int64_t failures = 0;
+  Meter meter;
+  for (auto _ : state) {
+    if (!raw.send()) ++failures;
   }
   meter.report(state);
   state.counters["sched_cpu_us"] = state.counters["proc_cpu_us"];  // one thread does it all
   if (failures > 0) state.SkipWithError("a raw heartbeat failed");
 }
 BENCHMARK(BM_baseline_curl_heartbeat)->UseRealTime();
+
+// Informative, no goal: the same raw heartbeat on a worker thread that the caller hands each
+// request to and waits for (a condition variable each way): the thread hand-offs every
+// asynchronous design pays, without any of the SDK's work. The SDK's ratio to this one is its
+// own overhead; the ratio of this one to the synchronous baseline is the hand-offs' price.
+void BM_baseline_curl_handoff(benchmark::State& state) {
+  RawHeartbeats raw("handoff");
+  if (!raw.ok()) {
+    state.SkipWithError("token exchange failed");
+    return;
+  }
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::uint64_t asked = 0, done = 0;
+  std::int64_t failures = 0;
+  bool quit = false;
+  std::atomic<pid_t> worker_tid{0};
+  std::thread worker([&] {
+    worker_tid = static_cast<pid_t>(::syscall(SYS_gettid));
+    std::unique_lock<std::mutex> lock(mutex);
+    for (;;) {
+      cv.wait(lock, [&] { return quit || asked > done; });
+      if (quit) return;
+      lock.unlock();
+      const bool ok = raw.send();
+      lock.lock();
+      if (!ok) ++failures;
+      ++done;
+      cv.notify_all();
+    }
+  });
+  while (worker_tid.load() == 0) std::this_thread::yield();
+  Meter meter;
+  const double worker0 = cmbench::task_cpu_s(worker_tid.load());
+  for (auto _ : state) {
+    std::unique_lock<std::mutex> lock(mutex);
+    ++asked;
+    cv.notify_all();
+    cv.wait(lock, [&] { return done == asked; });
+  }
+  meter.report(state);
+  state.counters["sched_cpu_us"] = (cmbench::task_cpu_s(worker_tid.load()) - worker0) * 1e6 /
+                                   static_cast<double>(std::max<std::int64_t>(1, state.iterations()));
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    quit = true;
+  }
+  cv.notify_all();
+  worker.join();
+  if (failures > 0) state.SkipWithError("a raw heartbeat failed");
+}
+BENCHMARK(BM_baseline_curl_handoff)->UseRealTime();
 
 void BM_sdk_start_session(benchmark::State& state) {
   creditmeter::Client client(options());

@@ -2,7 +2,8 @@
 # The test run of the README: installs what is missing, builds, runs every test, then checks
 # that the installed package works for an outside CMake project.
 #
-#   scripts/test.sh              # RelWithDebInfo in build/: every ctest test + package check
+#   scripts/test.sh              # RelWithDebInfo in build/: every ctest test (benchmarks in
+#                                # smoke mode too) + package check
 #   scripts/test.sh --debug      # Debug build in build-debug/
 #   scripts/test.sh --release    # Release build in build-release/
 #   scripts/test.sh --asan       # ASan+UBSan build in build-asan/, tests labelled unit|smoke
@@ -27,7 +28,7 @@ for arg in "$@"; do
     --asan) variant=asan ;;
     --tsan) variant=tsan ;;
     --quick) quick=1 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) cm_die test "unknown option: $arg (try --help)" ;;
   esac
 done
@@ -41,15 +42,18 @@ CTEST_TIMEOUT="${CTEST_TIMEOUT:-300}"
 # less to compile on CI's 2 cores. CMAKE_ARGS comes later on the command line, so it can
 # switch them back on.
 SANITIZER_TRIM=(-DCREDITMETER_BUILD_PYTHON=OFF -DCREDITMETER_BUILD_EXAMPLES=OFF)
-san_args=()
+variant_args=()
 label_args=()
+# Non-sanitizer builds also build the benchmarks: ctest runs each once in its smoke mode
+# (label bench: proves they work, never gates on speed; scripts/bench.sh measures).
+BENCH_ON=(-DCREDITMETER_BUILD_BENCHMARKS=ON)
 case "$variant" in
-  default) dir=build; type=RelWithDebInfo ;;
-  debug) dir=build-debug; type=Debug ;;
-  release) dir=build-release; type=Release ;;
+  default) dir=build; type=RelWithDebInfo; variant_args=("${BENCH_ON[@]}") ;;
+  debug) dir=build-debug; type=Debug; variant_args=("${BENCH_ON[@]}") ;;
+  release) dir=build-release; type=Release; variant_args=("${BENCH_ON[@]}") ;;
   asan)
     dir=build-asan; type=Debug
-    san_args=(-DCREDITMETER_ASAN=ON "${SANITIZER_TRIM[@]}")
+    variant_args=(-DCREDITMETER_ASAN=ON "${SANITIZER_TRIM[@]}")
     label_args=(-L "$SANITIZER_LABELS")
     : "${ASAN_OPTIONS:=detect_leaks=1:halt_on_error=1:abort_on_error=0:strict_init_order=1:detect_stack_use_after_return=1}"
     : "${UBSAN_OPTIONS:=print_stacktrace=1:halt_on_error=1}"
@@ -57,7 +61,7 @@ case "$variant" in
     ;;
   tsan)
     dir=build-tsan; type=RelWithDebInfo
-    san_args=(-DCREDITMETER_TSAN=ON "${SANITIZER_TRIM[@]}")
+    variant_args=(-DCREDITMETER_TSAN=ON "${SANITIZER_TRIM[@]}")
     label_args=(-L "$SANITIZER_LABELS")
     : "${TSAN_OPTIONS:=halt_on_error=1:second_deadlock_stack=1}"
     export TSAN_OPTIONS
@@ -66,7 +70,7 @@ esac
 BUILD_DIR="$(cm_abs_build_dir "${BUILD_DIR:-$dir}")"
 export BUILD_DIR
 export BUILD_TYPE="${BUILD_TYPE:-$type}"
-export CMAKE_ARGS="${san_args[*]}${CMAKE_ARGS:+ $CMAKE_ARGS}"
+export CMAKE_ARGS="${variant_args[*]}${CMAKE_ARGS:+ $CMAKE_ARGS}"
 
 # Tests talk to emulators on 127.0.0.1: never through a proxy. Their journals and state go
 # to a private directory that disappears with the run.

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
+#include "core/protocol.hpp"
+
 namespace creditmeter {
 namespace core {
 
@@ -34,11 +36,22 @@ std::int64_t checked_sum(std::int64_t a, std::int64_t b) {
   return a + b;
 }
 
+// SHA-256 fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up in its provider
+// tables on every EVP_DigestInit_ex (a lock and a hash lookup per journal record). Kept for
+// the life of the process (never freed: records may be hashed until exit).
+const EVP_MD* sha256() {
+  static const EVP_MD* md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
 ChainHash next_hash(const ChainHash& prev, const std::string& payload) {
   ChainHash out{};
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   if (ctx == nullptr) return out;  // out of memory: the record will fail verification
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(ctx, sha256(), nullptr);
   EVP_DigestUpdate(ctx, prev.data(), prev.size());
   EVP_DigestUpdate(ctx, payload.data(), payload.size());
   EVP_DigestFinal_ex(ctx, out.data(), nullptr);
@@ -114,37 +127,55 @@ std::string session_record(const std::string& session_id, const std::string& mod
               {"interval_ms", interval_ms}, {"grace_ms", grace_ms}}.dump();
 }
 
+// Written directly, keys in the sorted order a json object would write them (records from
+// earlier versions look the same), strings escaped by nlohmann (append_json_string).
 std::string journal_op_record(const std::string& session_id, const JournalOp& op) {
-  json r = {{"sid", session_id}};
+  std::string r = "{";
+  const auto number = [&r](const char* key, auto value) {
+    r += '"';
+    r += key;
+    r += "\":";
+    r += std::to_string(value);
+    r += ',';
+  };
+  const auto text = [&r](const char* key, const std::string& value) {
+    r += '"';
+    r += key;
+    r += "\":";
+    append_json_string(r, value);
+    r += ',';
+  };
   switch (op.kind) {
     case JournalOp::Kind::sent:
-      r["type"] = "sent";
-      r["kind"] = kind_name(op.request.kind);
-      r["seq"] = op.request.seq;
-      r["key"] = op.request.idempotency_key;
-      r["body"] = op.request.body;  // exact bytes: a replay must be byte-identical
-      r["active_ms"] = op.request.active_ms;
+      number("active_ms", op.request.active_ms);
+      text("body", op.request.body);  // exact bytes: a replay must be byte-identical
+      text("key", op.request.idempotency_key);
+      text("kind", kind_name(op.request.kind));
+      number("seq", op.request.seq);
+      text("sid", session_id);
+      text("type", "sent");
       break;
     case JournalOp::Kind::ack:
-      r["type"] = "ack";
-      r["seq"] = op.seq;
-      break;
     case JournalOp::Kind::drop:
-      r["type"] = "drop";
-      r["seq"] = op.seq;
+      number("seq", op.seq);
+      text("sid", session_id);
+      text("type", op.kind == JournalOp::Kind::ack ? "ack" : "drop");
       break;
     case JournalOp::Kind::checkpoint:
-      r["type"] = "checkpoint";
-      r["total_ms"] = op.total_ms;
+      text("sid", session_id);
+      number("total_ms", op.total_ms);
+      text("type", "checkpoint");
       break;
     case JournalOp::Kind::state:
-      r["type"] = "state";
-      r["last_seq"] = op.seq;
-      r["sent_ms"] = op.sent_ms;
-      r["total_ms"] = op.total_ms;
+      number("last_seq", op.seq);
+      number("sent_ms", op.sent_ms);
+      text("sid", session_id);
+      number("total_ms", op.total_ms);
+      text("type", "state");
       break;
   }
-  return r.dump();
+  r.back() = '}';
+  return r;
 }
 
 RecoveredJournal replay_records(const std::vector<std::string>& records) {

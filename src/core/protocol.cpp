@@ -53,11 +53,6 @@ json parse_body(const std::string& body) {
   return doc;
 }
 
-// Request bodies are written directly rather than through a json object (a std::map and a
-// serializer pass per body); strings still go through nlohmann's escaping. Keys stay in the
-// order nlohmann writes them (sorted), so bodies are byte-identical to earlier versions'.
-void put_string(std::string& out, const std::string& s) { out += json(s).dump(); }
-
 // The tolerant reader: a field may sit in `data`, at the top level, or (for the balance
 // and charge that come with a 402/403 answer) in the `error` object.
 const json* find_field(const json& doc, const char* name) {
@@ -132,16 +127,21 @@ AnswerKind classify(int status, const std::string& code) {
   return AnswerKind::rejected;
 }
 
+// Request bodies are written directly rather than through a json object (a std::map and a
+// serializer pass per body); strings still go through nlohmann's escaping. Keys stay in the
+// order nlohmann writes them (sorted), so bodies are byte-identical to earlier versions'.
+void append_json_string(std::string& out, const std::string& s) { out += json(s).dump(); }
+
 std::string token_request_body(const std::string& model, const std::string& surface,
                                const std::string& session_id) {
   std::string out = "{\"client\":{\"name\":\"creditmeter-cpp\",\"version\":";
-  put_string(out, CREDITMETER_VERSION_STRING);
+  append_json_string(out, CREDITMETER_VERSION_STRING);
   out += "},\"model\":";
-  put_string(out, model);
+  append_json_string(out, model);
   out += ",\"session_id\":";
-  put_string(out, session_id);
+  append_json_string(out, session_id);
   out += ",\"surface\":";
-  put_string(out, surface);
+  append_json_string(out, surface);
   out += '}';
   return out;
 }
@@ -150,11 +150,11 @@ std::string heartbeat_body(const std::string& session_id, std::uint64_t seq,
                            std::int64_t active_ms, const std::string& period_start,
                            const std::string& period_end) {
   std::string out = "{\"active_ms\":" + std::to_string(active_ms) + ",\"period_end\":";
-  put_string(out, period_end);
+  append_json_string(out, period_end);
   out += ",\"period_start\":";
-  put_string(out, period_start);
+  append_json_string(out, period_start);
   out += ",\"seq\":" + std::to_string(seq) + ",\"session_id\":";
-  put_string(out, session_id);
+  append_json_string(out, session_id);
   out += '}';
   return out;
 }
@@ -163,7 +163,7 @@ std::string release_body(const std::string& session_id, std::uint64_t seq,
                          std::int64_t active_ms) {
   std::string out = "{\"active_ms\":" + std::to_string(active_ms) + ",\"seq\":" + std::to_string(seq) +
                     ",\"session_id\":";
-  put_string(out, session_id);
+  append_json_string(out, session_id);
   out += '}';
   return out;
 }

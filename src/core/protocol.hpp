@@ -75,6 +75,10 @@ std::string release_body(const std::string& session_id, std::uint64_t seq,
                          std::int64_t active_ms);
 std::string idempotency_key(const std::string& session_id, std::uint64_t seq);
 
+// Appends `s` as a JSON string (quoted, escaped): how request bodies and journal records are
+// written without building a json object first.
+void append_json_string(std::string& out, const std::string& s);
+
 TokenGrant parse_token_grant(const std::string& body);
 UsageAck parse_usage_ack(const std::string& body);
 CreditSummary parse_credit_summary(const std::string& body);

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "core/journal_format.hpp"
 
 using namespace creditmeter::core;
@@ -145,4 +147,21 @@ TEST_CASE("a compaction snapshot replays to the same debt", "[unit][journal]") {
   CHECK(r.sessions[0].total_ms == 900);
   REQUIRE(r.sessions[0].unacknowledged.has_value());
   CHECK(r.sessions[0].unacknowledged->body == hb->body);
+}
+
+TEST_CASE("journal records are byte-identical to a json object's dump (keys sorted)", "[unit][journal]") {
+  using nlohmann::json;
+  Outgoing o = heartbeat(3, 59960);
+  o.body += "\"\\\n";  // a body with characters that need escaping
+  JournalOp state = simple(JournalOp::Kind::state, 9, 120000);
+  state.sent_ms = 119000;
+  CHECK(journal_op_record("s1", sent(o)) ==
+        json{{"sid", "s1"}, {"type", "sent"}, {"kind", "heartbeat"}, {"seq", 3}, {"key", o.idempotency_key},
+             {"body", o.body}, {"active_ms", 59960}}.dump());
+  CHECK(journal_op_record("s1", simple(JournalOp::Kind::ack, 3)) == json{{"sid", "s1"}, {"type", "ack"}, {"seq", 3}}.dump());
+  CHECK(journal_op_record("s1", simple(JournalOp::Kind::drop, 4)) == json{{"sid", "s1"}, {"type", "drop"}, {"seq", 4}}.dump());
+  CHECK(journal_op_record("s1", simple(JournalOp::Kind::checkpoint, 0, 5000)) ==
+        json{{"sid", "s1"}, {"type", "checkpoint"}, {"total_ms", 5000}}.dump());
+  CHECK(journal_op_record("s1", state) ==
+        json{{"sid", "s1"}, {"type", "state"}, {"last_seq", 9}, {"sent_ms", 119000}, {"total_ms", 120000}}.dump());
 }

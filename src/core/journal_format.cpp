@@ -1,6 +1,7 @@
 #include "core/journal_format.hpp"
 
 #include <cstring>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
@@ -48,14 +49,19 @@ const EVP_MD* sha256() {
 }
 
 ChainHash next_hash(const ChainHash& prev, const std::string& payload) {
+  // One digest context per thread, reset for each record (a context per record was an
+  // allocation and a free each time).
+  struct CtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
   ChainHash out{};
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  if (ctx == nullptr) return out;  // out of memory: the record will fail verification
-  EVP_DigestInit_ex(ctx, sha256(), nullptr);
-  EVP_DigestUpdate(ctx, prev.data(), prev.size());
-  EVP_DigestUpdate(ctx, payload.data(), payload.size());
-  EVP_DigestFinal_ex(ctx, out.data(), nullptr);
-  EVP_MD_CTX_free(ctx);
+  if (!ctx) return out;  // out of memory: the record will fail verification
+  if (EVP_DigestInit_ex(ctx.get(), sha256(), nullptr) != 1 || EVP_DigestUpdate(ctx.get(), prev.data(), prev.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), payload.data(), payload.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), out.data(), nullptr) != 1) {
+    return ChainHash{};
+  }
   return out;
 }
 

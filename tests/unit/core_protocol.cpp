@@ -71,6 +71,17 @@ TEST_CASE("request bodies are byte-identical to a json DOM's dump (journaled bod
              {"client", {{"name", "creditmeter-cpp"}, {"version", CREDITMETER_VERSION_STRING}}}}.dump());
 }
 
+TEST_CASE("append_json_string escapes exactly as nlohmann's serializer does", "[unit][protocol]") {
+  std::string every;  // every control character, quote, backslash, DEL, and UTF-8 text
+  for (int c = 0; c < 0x20; ++c) every += static_cast<char>(c);
+  every += "\"\\/\x7f plain \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 end";
+  for (const std::string& s : {std::string(), std::string("s-1"), every, std::string(1, '"'), std::string("tail\\")}) {
+    std::string out = "prefix";
+    core::append_json_string(out, s);
+    CHECK(out == "prefix" + json(s).dump());
+  }
+}
+
 TEST_CASE("the depth pre-scan ignores brackets inside strings and counts nesting exactly", "[unit][protocol]") {
   // Brackets in strings (escaped quotes too) are not nesting.
   std::string in_strings = R"({"balance":1,"s":")";

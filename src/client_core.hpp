@@ -87,6 +87,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
 
   std::mutex sessions_mutex_;
   std::vector<std::weak_ptr<SessionImpl>> sessions_;  // every session, audio-only included
+  std::size_t prune_at_ = 64;  // sessions_.size() at which ended sessions are next pruned
   std::atomic<bool> shut_down_{false};
   mutable std::mutex usage_mutex_;
   ClientUsage retired_;

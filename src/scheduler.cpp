@@ -1,5 +1,7 @@
 #include "scheduler.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -78,6 +80,12 @@ void Scheduler::poke(std::shared_ptr<SessionImpl> session) {
 // ----------------------------------------------------------------------------- the loop
 
 void Scheduler::run() {
+  // Named, so that top, gdb and profilers tell the SDK's thread from the engine's own.
+#if defined(__APPLE__)
+  pthread_setname_np("creditmeter");
+#elif defined(__linux__)
+  pthread_setname_np(pthread_self(), "creditmeter");
+#endif
   Clock& clock = core_.clock();
   Transport& transport = core_.transport();
   const std::uint64_t listener = clock.add_jump_listener([&transport] { transport.wakeup(); });

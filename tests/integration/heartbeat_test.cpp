@@ -181,14 +181,17 @@ TEST_CASE("stop() against a hung server returns at once", "[integration][heartbe
   f.emu.clear_faults();
 }
 
-TEST_CASE("50 sessions on one Client add exactly one thread", "[integration][heartbeat]") {
+TEST_CASE("50 sessions on one Client add exactly one thread, named creditmeter", "[integration][heartbeat]") {
   Fixture f;
   const int before = thread_count();
+  const int named_before = threads_named("creditmeter");
   {
     Client client(f.options());
     std::vector<std::unique_ptr<Session>> sessions;
     for (int i = 0; i < 50; ++i) sessions.push_back(client.start_session());
     CHECK(thread_count() == before + 1);
+    // The thread names itself as it starts: wait (with a deadline) for that.
+    CHECK(wait_until([&] { return threads_named("creditmeter") == named_before + 1; }, 5s));
     REQUIRE(wait_until([&] {
       for (const auto& s : sessions) {
         if (s->stats().heartbeats_ok < 1) return false;

@@ -9,8 +9,11 @@
 //    The emulator's ledger is checked at the end: its heartbeat count per session must match.
 //  - The scheduler thread is the thread that appears when the first session starts; its CPU
 //    is read from the kernel's per-thread clock over the steady-state window and divided by
-//    the heartbeats acknowledged in the window. Baseline: a raw keep-alive curl_easy_perform
-//    heartbeat POST's CPU (this thread's clock), measured in the same run.
+//    the heartbeats acknowledged in the window. Baseline (the goal's): a raw keep-alive
+//    curl_easy_perform heartbeat POST's CPU (this thread's clock), back to back, measured
+//    before the run and again after the window (the mean of the two). For context, the same
+//    raw heartbeats paced one every 10 ms on a thread of their own inside the window (a
+//    heartbeat client on a schedule, under the same load): window_baseline_cpu_per_hb_us.
 //  - RSS per session = (RSS with N sessions in steady state - RSS with 1 session) / (N - 1).
 //  - Connections: client sockets to the emulator port seen in /proc/net/tcp (sampled every
 //    second); new = local ports never seen before.
@@ -69,9 +72,12 @@ double pct(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
 }
 
-double raw_heartbeat_cpu_us(cmbench::Emulator& emu, const std::string& secret, int count) {
+// Raw keep-alive heartbeats of a session of our own on the calling thread; returns this
+// thread's CPU per heartbeat. pace = 0: back to back; else one every `pace` (a heartbeat
+// client on a schedule: each request also pays the wake-up from its sleep).
+double raw_heartbeat_cpu_us(cmbench::Emulator& emu, const std::string& secret, int count, const std::string& sid,
+                            std::chrono::microseconds pace = std::chrono::microseconds(0)) {
   cmbench::RawCurl curl;
-  const std::string sid = "raw-scale-baseline";
   const auto grant = curl.post(emu.url() + "/v1/runtime-tokens/request",
                                {"api-secret: " + secret, "Content-Type: application/json"},
                                "{\"model\":\"essence\",\"surface\":\"cloud\",\"session_id\":\"" + sid + "\"}");
@@ -80,8 +86,13 @@ double raw_heartbeat_cpu_us(cmbench::Emulator& emu, const std::string& secret, i
                                       "Accept: application/json", ""};
   char body[256];
   double cpu0 = 0;
+  auto next = Clock::now();
   for (int seq = 1; seq <= count + 20; ++seq) {
     if (seq == 21) cpu0 = cmbench::thread_cpu_s();  // after 20 warm-up requests
+    if (pace.count() > 0) {
+      next += pace;
+      std::this_thread::sleep_until(next);
+    }
     std::snprintf(body, sizeof body,
                   "{\"active_ms\":10,\"period_end\":\"2026-01-01T00:00:00.010Z\",\"period_start\":"
                   "\"2026-01-01T00:00:00.000Z\",\"seq\":%d,\"session_id\":\"%s\"}",
@@ -121,7 +132,8 @@ int main(int argc, char** argv) {
             "{\"heartbeat_interval_s\":" + std::to_string(interval) + ",\"offline_grace_s\":" +
                 std::to_string(std::max(300.0, 5 * interval)) + "}");
 
-  const double baseline_cpu_us = raw_heartbeat_cpu_us(emu, secret, 2000);
+  // Back to back, before the SDK's run (and once more after it: the mean of both is reported).
+  const double baseline_before_us = raw_heartbeat_cpu_us(emu, secret, 2000, "raw-scale-baseline");
 
   creditmeter::ClientOptions o;
   o.base_url = emu.url();
@@ -214,6 +226,14 @@ int main(int argc, char** argv) {
   const double sched0 = cmbench::task_cpu_s(sched_tid), proc0 = cmbench::process_cpu_s();
   const double emu0 = cmbench::proc_cpu_s_of(emu.pid());
   const auto w0 = Clock::now();
+  // The same raw heartbeats once more, inside the window: one every 10 ms on a thread of
+  // their own, under the same load as the scheduler (renderer, observer, emulator).
+  double window_baseline_cpu_us = 0;
+  const int window_baseline_count = std::max(10, static_cast<int>(duration * 100) - 40);
+  std::thread window_baseline([&] {
+    window_baseline_cpu_us = raw_heartbeat_cpu_us(emu, secret, window_baseline_count, "raw-scale-window",
+                                                  std::chrono::milliseconds(10));
+  });
   std::vector<double> window_late;
   std::size_t new_conns = 0;
   auto next_sample = w0;
@@ -235,15 +255,19 @@ int main(int argc, char** argv) {
   }
   poll(true, &window_late);
   const double window_s = secs(w0, Clock::now());
+  window_baseline.join();
   std::uint64_t hb1 = 0;
   for (auto v : seen) hb1 += v;
   const double sched_cpu = cmbench::task_cpu_s(sched_tid) - sched0;
-  const double proc_cpu = cmbench::process_cpu_s() - proc0;
+  // The SDK's process minus the in-window baseline's thread.
+  const double proc_cpu = cmbench::process_cpu_s() - proc0 - window_baseline_cpu_us * window_baseline_count * 1e-6;
   const double emu_cpu = cmbench::proc_cpu_s_of(emu.pid()) - emu0;
   const std::uint64_t window_hb = hb1 - hb0;
 
   quit = true;
   renderer.join();
+  const double baseline_cpu_us =
+      (baseline_before_us + raw_heartbeat_cpu_us(emu, secret, 2000, "raw-scale-baseline-2")) / 2;
   // Client first, then the ledger: acks that land in between make ledger >= client.
   std::uint64_t client_hb = 0;
   for (auto& s : sessions) client_hb += s->stats().heartbeats_ok;
@@ -254,7 +278,8 @@ int main(int argc, char** argv) {
     const auto j = nlohmann::json::parse(ledger);
     const auto& rows = j.contains("data") ? j["data"]["sessions"] : j["sessions"];
     for (const auto& r : rows) {
-      if (r.value("session_id", "") != "raw-scale-baseline") ledger_hb += r.value("heartbeats", 0ull);
+      const std::string sid = r.value("session_id", "");
+      if (sid.rfind("raw-scale-", 0) != 0) ledger_hb += r.value("heartbeats", 0ull);
     }
   }
 
@@ -271,7 +296,7 @@ int main(int argc, char** argv) {
       "\"start_p99_ms\":%.3f,\"heartbeats_window\":%llu,\"heartbeats_expected\":%.0f,\"late_p50_s\":%.4f,"
       "\"late_p99_s\":%.4f,\"late_max_s\":%.4f,\"late_over_1s\":%ld,\"late_all_max_s\":%.4f,"
       "\"scheduler_tid\":%d,\"sdk_threads\":%d,"
-      "\"sched_cpu_s\":%.4f,\"sched_cpu_per_hb_us\":%.2f,\"baseline_cpu_per_hb_us\":%.2f,"
+      "\"sched_cpu_s\":%.4f,\"sched_cpu_per_hb_us\":%.2f,\"baseline_cpu_per_hb_us\":%.2f,\"window_baseline_cpu_per_hb_us\":%.2f,"
       "\"proc_cpu_per_hb_us\":%.2f,\"rss_one_kib\":%ld,\"rss_n_kib\":%ld,\"rss_per_session_b\":%.0f,"
       "\"connections_max\":%zu,\"connections_new_in_window\":%zu,\"emu_cpu_cores\":%.3f,"
       "\"emu_cpu_per_hb_us\":%.2f,\"emu_threads_max\":%d,\"emu_rss_max_kib\":%ld,"
@@ -280,7 +305,7 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(window_hb), expected_hb, late_p50, late_p99, late_max,
       static_cast<long>(std::count_if(window_late.begin(), window_late.end(), [](double l) { return l > 1.0; })),
       pct(lateness, 1.0), static_cast<int>(sched_tid), threads_sdk, sched_cpu,
-      window_hb ? sched_cpu * 1e6 / static_cast<double>(window_hb) : 0.0, baseline_cpu_us,
+      window_hb ? sched_cpu * 1e6 / static_cast<double>(window_hb) : 0.0, baseline_cpu_us, window_baseline_cpu_us,
       window_hb ? proc_cpu * 1e6 / static_cast<double>(window_hb) : 0.0, rss_one, rss_n,
       static_cast<double>(rss_n - rss_one) * 1024.0 / (n - 1), max_conns, new_conns, emu_cpu / window_s,
       window_hb ? emu_cpu * 1e6 / static_cast<double>(window_hb) : 0.0, emu_threads_max, emu_rss_max,

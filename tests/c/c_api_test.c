@@ -682,12 +682,7 @@ static void test_token_provider(void) {
 
 /* ------------------------------------------------------------------------- main */
 
-typedef struct test_case {
-  const char *name;
-  void (*run)(void);
-} test_case;
-
-static const test_case cases[] = {
+static const cm_test_case cases[] = {
     {"invalid_arguments", test_invalid_arguments},
     {"errors", test_errors},
     {"happy_path", test_happy_path},
@@ -695,33 +690,4 @@ static const test_case cases[] = {
     {"token_provider", test_token_provider},
 };
 
-int main(int argc, char **argv) {
-  const size_t n = sizeof cases / sizeof cases[0];
-  int ran = 0;
-  /* Hermetic: no server or secret from the environment, never a proxy to 127.0.0.1. */
-  unsetenv("CREDITMETER_BASE_URL");
-  unsetenv("CREDITMETER_API_SECRET");
-  setenv("NO_PROXY", "127.0.0.1,localhost", 1);
-  setenv("no_proxy", "127.0.0.1,localhost", 1);
-
-  if (argc > 1 && strcmp(argv[1], "--list") == 0) {
-    for (size_t i = 0; i < n; ++i) printf("%s\n", cases[i].name);
-    return 0;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    bool selected = argc <= 1;
-    for (int a = 1; a < argc; ++a) selected = selected || strcmp(argv[a], cases[i].name) == 0;
-    if (!selected) continue;
-    const int before = cm_test_failures;
-    const int64_t t0 = cm_test_now_ms();
-    cases[i].run();
-    ++ran;
-    printf("%s %s (%lld ms)\n", cm_test_failures == before ? "PASS" : "FAIL", cases[i].name,
-           (long long)(cm_test_now_ms() - t0));
-  }
-  if (ran == 0) {
-    fprintf(stderr, "no test case matched\n");
-    return 2;
-  }
-  return cm_test_failures == 0 ? 0 : 1;
-}
+int main(int argc, char **argv) { return cm_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]); }

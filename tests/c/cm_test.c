@@ -278,3 +278,31 @@ int cm_test_closed_port(void) {
   close(fd);
   return port;
 }
+
+int cm_test_main(int argc, char **argv, const cm_test_case *cases, size_t n) {
+  int ran = 0;
+  unsetenv("CREDITMETER_BASE_URL");
+  unsetenv("CREDITMETER_API_SECRET");
+  setenv("NO_PROXY", "127.0.0.1,localhost", 1);
+  setenv("no_proxy", "127.0.0.1,localhost", 1);
+  if (argc > 1 && strcmp(argv[1], "--list") == 0) {
+    for (size_t i = 0; i < n; ++i) printf("%s\n", cases[i].name);
+    return 0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    bool selected = argc <= 1;
+    for (int a = 1; a < argc; ++a) selected = selected || strcmp(argv[a], cases[i].name) == 0;
+    if (!selected) continue;
+    const int before = cm_test_failures;
+    const int64_t t0 = cm_test_now_ms();
+    cases[i].run();
+    ++ran;
+    printf("%s %s (%lld ms)\n", cm_test_failures == before ? "PASS" : "FAIL", cases[i].name,
+           (long long)(cm_test_now_ms() - t0));
+  }
+  if (ran == 0) {
+    fprintf(stderr, "no test case matched\n");
+    return 2;
+  }
+  return cm_test_failures == 0 ? 0 : 1;
+}

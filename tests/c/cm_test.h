@@ -33,6 +33,17 @@ extern int cm_test_failures;
 #define CHECK_STATUS(expr, expected) cm_test_check_status((expr), (expected), #expr, __FILE__, __LINE__)
 bool cm_test_check_status(int got, int expected, const char *expr, const char *file, int line);
 
+/* ---- the runner: named test cases; `prog --list` prints the names (ctest discovery),
+ * `prog name...` runs those, no argument runs all. Hermetic: no server or secret from the
+ * environment, never a proxy to 127.0.0.1. Returns main's exit status. */
+
+typedef struct cm_test_case {
+  const char *name;
+  void (*run)(void);
+} cm_test_case;
+
+int cm_test_main(int argc, char **argv, const cm_test_case *cases, size_t n);
+
 /* ---- time */
 
 int64_t cm_test_now_ms(void); /* CLOCK_MONOTONIC */

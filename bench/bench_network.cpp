@@ -248,13 +248,4 @@ BENCHMARK(BM_baseline_curl_start)->UseRealTime();
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  cmbench::Emulator emulator({"--threads", "16"});
-  g_emu = &emulator;
-  emulator.create_account(kSecret, 1e12, 1000000);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return cmbench::run_benchmarks_with_emulator(argc, argv, kSecret, &g_emu); }

@@ -1,5 +1,7 @@
 #include "bench_support.hpp"
 
+#include <benchmark/benchmark.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -217,6 +219,22 @@ long rss_kib() { return status_field("/proc/self/status", "VmRSS:"); }
 long rss_kib_of(pid_t pid) { return status_field("/proc/" + std::to_string(pid) + "/status", "VmRSS:"); }
 int thread_count_of(pid_t pid) {
   return static_cast<int>(status_field("/proc/" + std::to_string(pid) + "/status", "Threads:"));
+}
+
+}  // namespace cmbench
+
+namespace cmbench {
+
+int run_benchmarks_with_emulator(int argc, char** argv, const std::string& secret, Emulator** emulator) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  Emulator emu({"--threads", "16"});
+  *emulator = &emu;
+  emu.create_account(secret, 1e12, 1000000);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  *emulator = nullptr;
+  return 0;
 }
 
 }  // namespace cmbench

@@ -34,6 +34,11 @@ class Emulator {
   pid_t pid_ = -1;
 };
 
+// main() of a Google Benchmark program that needs an emulator: starts one (16 workers) with
+// an account for `secret`, publishes it in `*emulator` while the selected benchmarks run, and
+// stops it. Returns main's exit status.
+int run_benchmarks_with_emulator(int argc, char** argv, const std::string& secret, Emulator** emulator);
+
 struct RawResponse {
   long status = 0;
   std::string body;

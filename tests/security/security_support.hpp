@@ -32,6 +32,15 @@ inline int run_shell(const std::string& command) {
 
 inline bool have_openssl_cli() { return run_shell("command -v openssl > /dev/null 2>&1") == 0; }
 
+// First statement of a TLS test case: the certificates are made with the openssl CLI.
+#define CREDITMETER_NEEDS_OPENSSL_CLI()                   \
+  do {                                                    \
+    if (!have_openssl_cli()) {                            \
+      WARN("openssl CLI not found: TLS test skipped");    \
+      return;                                             \
+    }                                                     \
+  } while (0)
+
 inline std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;

@@ -50,10 +50,7 @@ std::string start_failure(const ClientOptions& options) {
 }  // namespace
 
 TEST_CASE("TLS: the emulator's CA given as ca_file verifies and the session starts", "[security][tls][smoke]") {
-  if (!have_openssl_cli()) {
-    WARN("openssl CLI not found: TLS test skipped");
-    return;
-  }
+  CREDITMETER_NEEDS_OPENSSL_CLI();
   TlsFixture f;
   REQUIRE(f.emu.base_url().rfind("https://127.0.0.1:", 0) == 0);
   ClientOptions o = f.options();
@@ -73,10 +70,7 @@ TEST_CASE("TLS: the emulator's CA given as ca_file verifies and the session star
 }
 
 TEST_CASE("TLS: a certificate of another CA fails as a NetworkError naming TLS verification", "[security][tls]") {
-  if (!have_openssl_cli()) {
-    WARN("openssl CLI not found: TLS test skipped");
-    return;
-  }
+  CREDITMETER_NEEDS_OPENSSL_CLI();
   TlsFixture f;
   ClientOptions o = f.options();
   o.ca_file = f.other.ca_cert;
@@ -88,10 +82,7 @@ TEST_CASE("TLS: a certificate of another CA fails as a NetworkError naming TLS v
 }
 
 TEST_CASE("TLS: without ca_file the system store does not trust a private CA", "[security][tls]") {
-  if (!have_openssl_cli()) {
-    WARN("openssl CLI not found: TLS test skipped");
-    return;
-  }
+  CREDITMETER_NEEDS_OPENSSL_CLI();
   TlsFixture f;
   const std::string why = start_failure(f.options());
   INFO(why);
@@ -103,10 +94,7 @@ TEST_CASE("TLS: without ca_file the system store does not trust a private CA", "
 }
 
 TEST_CASE("TLS: an unreadable ca_file is a NetworkError naming it", "[security][tls]") {
-  if (!have_openssl_cli()) {
-    WARN("openssl CLI not found: TLS test skipped");
-    return;
-  }
+  CREDITMETER_NEEDS_OPENSSL_CLI();
   TlsFixture f;
   ClientOptions o = f.options();
   o.ca_file = f.dir.file("no-such-ca.pem");
@@ -117,10 +105,7 @@ TEST_CASE("TLS: an unreadable ca_file is a NetworkError naming it", "[security][
 
 TEST_CASE("TLS: public-key pinning accepts the right pin, also as a backup pin, and refuses a wrong one",
           "[security][tls]") {
-  if (!have_openssl_cli()) {
-    WARN("openssl CLI not found: TLS test skipped");
-    return;
-  }
+  CREDITMETER_NEEDS_OPENSSL_CLI();
   TlsFixture f;
   const std::string right = pin_of(f.dir, f.good.server_cert);
   const std::string wrong = pin_of(f.dir, f.other.server_cert);
@@ -154,10 +139,7 @@ TEST_CASE("TLS: public-key pinning accepts the right pin, also as a backup pin, 
 }
 
 TEST_CASE("TLS: credit_summary() verifies too", "[security][tls]") {
-  if (!have_openssl_cli()) {
-    WARN("openssl CLI not found: TLS test skipped");
-    return;
-  }
+  CREDITMETER_NEEDS_OPENSSL_CLI();
   TlsFixture f;
   ClientOptions o = f.options();
   o.ca_file = f.other.ca_cert;

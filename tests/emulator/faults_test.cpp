@@ -93,6 +93,22 @@ TEST_CASE("fault status: code, Retry-After in seconds and as an HTTP-date, apply
   CHECK(f.row()["replays"] == 1);
 }
 
+TEST_CASE("fault status with apply spoils only answers that were processed and charged", "[emulator][faults]") {
+  // An expired or invalid token is refused for real: the client must see that 401 (and
+  // re-attach), not a spoiled 402/403, which would acknowledge usage the ledger lacks.
+  Fixture f;
+  f.emulator.fault({{"mode", "status"}, {"status", 403}, {"code", "KEY_REVOKED"}, {"apply", true}});
+  auto response = post_usage(f.emulator, "heartbeat", "not-a-token", usage_body(f.session.id, 1, 60'000));
+  CHECK(response.status == 401);
+  CHECK(f.row()["active_ms"] == 0);
+  // A request that is processed and charged is spoiled as asked.
+  response = post_usage(f.emulator, "heartbeat", f.session.token, usage_body(f.session.id, 1, 60'000));
+  CHECK(response.status == 403);
+  CHECK(response.error_code() == "KEY_REVOKED");
+  CHECK(f.row()["active_ms"] == 60'000);
+  f.emulator.clear_faults();
+}
+
 TEST_CASE("fault hang: no answer, the connection closes after hang_ms", "[emulator][faults]") {
   Fixture f;
   f.emulator.fault({{"mode", "hang"}, {"hang_ms", 300}});

@@ -3,7 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <memory>
+#include <thread>
 
 #include "security_support.hpp"
 
@@ -79,6 +81,34 @@ TEST_CASE("TLS: a certificate of another CA fails as a NetworkError naming TLS v
   CHECK(why.find("TLS certificate verification failed") != std::string::npos);
   CHECK(why.find(f.secret) == std::string::npos);
   CHECK(f.emu.ledger().at("sessions").empty());
+}
+
+TEST_CASE("TLS: heartbeats and the release travel on the scheduler's pooled TLS connection", "[security][tls]") {
+  // The scheduler's event loop (curl_multi_socket_action) over TLS: several acknowledged
+  // heartbeats, then a release, each exactly billed.
+  CREDITMETER_NEEDS_OPENSSL_CLI();
+  TlsFixture f;
+  f.emu.configure({{"heartbeat_interval_s", 1}});
+  ClientOptions o = f.options();
+  o.ca_file = f.good.ca_cert;
+  Client client(o);
+  auto s = client.start_session();
+  std::atomic<bool> quit{false};
+  std::thread renderer([&] {
+    while (!quit) {
+      s->frame();
+      std::this_thread::sleep_for(20ms);  // the simulated frame time, not synchronisation
+    }
+  });
+  CHECK(wait_until([&] { return s->stats().heartbeats_ok >= 3; }, 15s));
+  quit = true;
+  renderer.join();
+  s->stop();
+  REQUIRE(client.flush(5s));
+  const auto row = f.emu.ledger_session(s->id());
+  CHECK(row.at("released") == true);
+  CHECK(row.at("active_ms").get<std::int64_t>() == s->stats().active_ms);
+  CHECK(s->stats().active_ms > 0);
 }
 
 TEST_CASE("TLS: without ca_file the system store does not trust a private CA", "[security][tls]") {

@@ -191,7 +191,12 @@ void EmulatorServer::serve_api(const httplib::Request& req, httplib::Response& r
     call.body = *body;
     reply = process(std::move(call));
   }
-  if (fault) {
+  // `apply` spoils the answer of a request that was processed and charged (a lost
+  // acknowledgement). A request the server refused for real (an expired token, a bad body)
+  // gets its real answer: spoiling it into a 402 or a 403 KEY_REVOKED would tell the client
+  // that usage was acknowledged which the ledger never recorded. `slow` sends any real answer.
+  const bool spoil = fault && (fault->mode == FaultMode::kSlow || (reply.status >= 200 && reply.status < 300));
+  if (spoil) {
     perform_fault(*fault, generation, &reply, faults_, req, res);
   } else {
     send_reply(res, reply);

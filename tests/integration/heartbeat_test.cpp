@@ -156,7 +156,9 @@ TEST_CASE("running out of credits pauses, a top-up resumes", "[integration][hear
   REQUIRE(wait_until([&] { return s->state() == SessionState::paused_billing; }, 10s));
   CHECK(s->reason() == Reason::insufficient_credits);
   CHECK_FALSE(s->may_render());
-  CHECK(t.saw(SessionState::paused_billing, Reason::insufficient_credits));
+  // state() changes at once; the callback follows on the scheduler thread (outside any lock),
+  // however late a loaded or sanitized machine runs it.
+  CHECK(wait_until([&] { return t.saw(SessionState::paused_billing, Reason::insufficient_credits); }, 5s));
   f.emu.topup(f.secret, 10);
   REQUIRE(wait_until([&] { return s->state() == SessionState::active; }, 4s));  // the next heartbeat
   REQUIRE(wait_until([&] { return r.frames() > 0 && s->may_render(); }, 2s));

@@ -3,10 +3,9 @@
 
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <memory>
-#include <thread>
 
+#include "../integration/integration_support.hpp"
 #include "security_support.hpp"
 
 using namespace creditmeter;
@@ -93,16 +92,9 @@ TEST_CASE("TLS: heartbeats and the release travel on the scheduler's pooled TLS 
   o.ca_file = f.good.ca_cert;
   Client client(o);
   auto s = client.start_session();
-  std::atomic<bool> quit{false};
-  std::thread renderer([&] {
-    while (!quit) {
-      s->frame();
-      std::this_thread::sleep_for(20ms);  // the simulated frame time, not synchronisation
-    }
-  });
+  Renderer renderer(*s);
   CHECK(wait_until([&] { return s->stats().heartbeats_ok >= 3; }, 15s));
-  quit = true;
-  renderer.join();
+  renderer.stop();
   s->stop();
   REQUIRE(client.flush(5s));
   const auto row = f.emu.ledger_session(s->id());

@@ -129,17 +129,13 @@ class Renderer {
   std::thread thread_;  // last: starts once the counters above exist
 };
 
-// Every state change, in order, with its time since the start (for the summary and --json).
-class Transitions {
+// Rows stamped with their time since the start, in order, from any thread (the state changes
+// and the low-balance alerts, for the summary and --json).
+class TimedRows {
  public:
-  explicit Transitions(Clock::time_point t0) : t0_(t0) {}
-  nlohmann::json add(const creditmeter::StateChange& change) {
-    nlohmann::json row = {
-        {"at_ms", std::chrono::duration_cast<milliseconds>(Clock::now() - t0_).count()},
-        {"from", creditmeter::to_string(change.from)},
-        {"to", creditmeter::to_string(change.to)},
-        {"reason", creditmeter::to_string(change.reason)},
-        {"message", change.message}};
+  explicit TimedRows(Clock::time_point t0) : t0_(t0) {}
+  nlohmann::json add(nlohmann::json row) {
+    row["at_ms"] = std::chrono::duration_cast<milliseconds>(Clock::now() - t0_).count();
     std::lock_guard<std::mutex> lock(mutex_);
     rows_.push_back(row);
     return row;
@@ -167,28 +163,6 @@ nlohmann::json stats_json(const creditmeter::SessionStats& s) {
           {"last_error_reason", creditmeter::to_string(s.last_error_reason)}};
 }
 
-// Low-balance alerts, in order (for --json).
-class Alerts {
- public:
-  explicit Alerts(Clock::time_point t0) : t0_(t0) {}
-  void add(const creditmeter::BalanceUpdate& b) {
-    nlohmann::json row = {{"at_ms", std::chrono::duration_cast<milliseconds>(Clock::now() - t0_).count()},
-                          {"balance", b.balance},
-                          {"minutes_left", json_minutes(b.minutes_left)}};
-    std::lock_guard<std::mutex> lock(mutex_);
-    rows_.push_back(std::move(row));
-  }
-  nlohmann::json all() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return rows_;
-  }
-
- private:
-  const Clock::time_point t0_;
-  mutable std::mutex mutex_;
-  nlohmann::json rows_ = nlohmann::json::array();
-};
-
 std::string progress(const creditmeter::Session& session, milliseconds elapsed, milliseconds total) {
   const creditmeter::SessionStats s = session.stats();
   return human_duration(elapsed.count()) + "/" + human_duration(total.count()) + "  " +
@@ -215,8 +189,8 @@ int exit_code_for_hold(creditmeter::SessionState state, creditmeter::Reason reas
 int run_simulate(const ParsedArgs& args, Console& console) {
   const Plan plan = read_plan(args);  // usage errors before any network call
   const Clock::time_point t0 = Clock::now();
-  Transitions transitions(t0);
-  Alerts alerts(t0);
+  TimedRows transitions(t0);
+  TimedRows alerts(t0);
   creditmeter::Client client(client_options(args, console));
 
   creditmeter::SessionOptions session_options;
@@ -224,7 +198,10 @@ int run_simulate(const ParsedArgs& args, Console& console) {
   session_options.surface = plan.surface;
   // Given at start, so not even the first transition is missed.
   session_options.on_state_change = [&transitions, &console, json = plan.json](const creditmeter::StateChange& c) {
-    const nlohmann::json row = transitions.add(c);
+    const nlohmann::json row = transitions.add({{"from", creditmeter::to_string(c.from)},
+                                                {"to", creditmeter::to_string(c.to)},
+                                                {"reason", creditmeter::to_string(c.reason)},
+                                                {"message", c.message}});
     if (!json) {
       console.line("state: " + row["from"].get<std::string>() + " -> " + row["to"].get<std::string>() + " (" +
                    row["reason"].get<std::string>() + ")" +
@@ -234,7 +211,7 @@ int run_simulate(const ParsedArgs& args, Console& console) {
   session_options.max_credits = plan.max_credits;
   session_options.low_balance_minutes = plan.low_balance_minutes;
   session_options.on_low_balance = [&alerts, &console, json = plan.json](const creditmeter::BalanceUpdate& b) {
-    alerts.add(b);
+    alerts.add({{"balance", b.balance}, {"minutes_left", json_minutes(b.minutes_left)}});
     if (!json) {
       console.line("low balance: " + credits(b.balance) + " credits left, about " + human_minutes(b.minutes_left) +
                    " of runtime at this rate: top up credits");

@@ -53,7 +53,20 @@ std::int64_t Scheduler::wall_ms() const {
   return duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+bool Scheduler::wake_needed_locked(core::TimePoint needed_at) {
+  if (!asleep_ || woken_ || needed_at >= asleep_until_) return false;
+  woken_ = true;
+  return true;
+}
+
 void Scheduler::add(std::shared_ptr<SessionImpl> session, std::shared_ptr<void> keep_alive) {
+  // A new session usually needs nothing before its first heartbeat: when the loop already
+  // sleeps until then, it takes the session at that wake-up. Waking it for every start cost
+  // the starting thread a system call and the scheduler a needless turn (~15 us of CPU).
+  // Under a client-wide spending cap the new session must be counted at once.
+  const core::TimePoint needed_at =
+      core_.max_credits() ? core::TimePoint::min() : session->first_step_at();
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     sessions_.emplace(session.get(), session);
@@ -64,17 +77,20 @@ void Scheduler::add(std::shared_ptr<SessionImpl> session, std::shared_ptr<void> 
       thread_ = std::thread([this, keep_alive] { run(); });
       thread_id_ = thread_.get_id();
     }
+    wake = wake_needed_locked(needed_at);
   }
-  core_.transport().wakeup();
+  if (wake) core_.transport().wakeup();
 }
 
 void Scheduler::poke(std::shared_ptr<SessionImpl> session) {
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!running_) return;  // shut down: the session keeps its local state only
     pokes_.push_back(std::move(session));
+    wake = wake_needed_locked(core::TimePoint::min());
   }
-  core_.transport().wakeup();
+  if (wake) core_.transport().wakeup();
 }
 
 // ----------------------------------------------------------------------------- the loop
@@ -99,6 +115,8 @@ void Scheduler::run() {
       pokes.swap(pokes_);
       quitting = quit_;
       deadline = quit_deadline_;
+      asleep_ = false;
+      woken_ = false;
     }
     for (const auto& s : pokes) step(s);
     core::TimePoint now = clock.now();
@@ -135,7 +153,13 @@ void Scheduler::run() {
     if (quitting) wait = std::min(wait, duration_cast<milliseconds>(deadline - now) + milliseconds(1));
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (!pokes_.empty()) wait = milliseconds(0);
+      if (!pokes_.empty()) {
+        wait = milliseconds(0);
+      } else {
+        // From here on, new work wakes the loop unless it can wait until this deadline.
+        asleep_ = true;
+        asleep_until_ = now + wait;
+      }
     }
     flush_outbox();
     maintain_journal();

@@ -55,6 +55,9 @@ class Scheduler {
   };
 
   void run();
+  // Under mutex_: whether work that needs the loop at `needed_at` must wake it (and notes
+  // that it will be woken). The caller calls transport().wakeup() after unlocking.
+  bool wake_needed_locked(core::TimePoint needed_at);
   void step(const std::shared_ptr<SessionImpl>& session);
   // Logs and journals what a session's machine produced.
   void absorb(const std::shared_ptr<SessionImpl>& session, const std::vector<core::LogLine>& logs,
@@ -83,6 +86,11 @@ class Scheduler {
   bool running_ = false;
   std::uint64_t turns_ = 0;  // loop turns that made progress: flush() waits for the next one
   bool ever_started_ = false;
+  // The loop reads pokes_ before it sleeps, under mutex_: work queued while it is awake
+  // needs no wake-up, and one wake-up per sleep is enough (see wake_needed_locked()).
+  bool asleep_ = false;
+  bool woken_ = false;
+  core::TimePoint asleep_until_{};
   std::thread thread_;
   std::thread::id thread_id_;
 

@@ -160,6 +160,18 @@ std::int64_t SessionImpl::unacknowledged_ms() const {
   return machine_ ? machine_->unacknowledged_ms(total_ms_locked()) : 0;
 }
 
+core::TimePoint SessionImpl::first_step_at() const {
+  bool balance_callbacks;
+  {
+    std::lock_guard<std::mutex> lock(callback_mutex_);
+    balance_callbacks = callbacks_.on_balance || callbacks_.on_low_balance;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!machine_ || machine_->has_output() || !queued_.empty()) return core::TimePoint::min();
+  if (balance_callbacks && machine_->has_balance_events()) return core::TimePoint::min();
+  return machine_->next_wakeup();
+}
+
 SessionImpl::Step SessionImpl::step(core::TimePoint now, std::int64_t wall_ms) {
   Step out;
   std::lock_guard<std::mutex> lock(mutex_);

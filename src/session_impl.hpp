@@ -61,6 +61,11 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   bool delivered(std::int64_t target_ms) const;
   bool metered() const { return machine_.has_value(); }
 
+  // Before the scheduler has it (start_session): when the scheduler must first step this
+  // session. At once when it has a callback to run or a line to log; otherwise at its
+  // machine's next wake-up (its first heartbeat), so a start need not wake the scheduler.
+  core::TimePoint first_step_at() const;
+
   // --- scheduler thread -------------------------------------------------------------
   struct Step {
     std::optional<core::Outgoing> request;

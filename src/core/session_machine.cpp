@@ -213,7 +213,8 @@ void SessionMachine::set_credit_policy(const CreditPolicy& policy) {
                         balance_events_.end());
   below_low_balance_ = false;
   set_balance(balance_);
-  cap_check_at_ = TimePoint::min();
+  // Check a cap at the next step; without one (and no hold to lift) there is nothing to check.
+  cap_check_at_ = policy_.max_credits || hold_spend_cap_ ? TimePoint::min() : TimePoint::max();
 }
 
 void SessionMachine::set_max_credits(std::optional<double> max_credits) {

@@ -135,6 +135,10 @@ class SessionMachine {
   std::vector<LogLine> take_logs();
   std::vector<JournalOp> take_journal();
   std::vector<BalanceEvent> take_balance_events();
+  // Whether the take_*() calls have anything: a state change, a log line or a journal op
+  // (`balance` aside: it only matters to a balance callback).
+  bool has_output() const { return !changes_.empty() || !logs_.empty() || !journal_.empty(); }
+  bool has_balance_events() const { return !balance_events_.empty(); }
   // The records that rebuild this session's journal state (compaction).
   std::vector<JournalOp> journal_snapshot(std::int64_t total_active_ms) const;
   const std::string& model() const { return model_; }

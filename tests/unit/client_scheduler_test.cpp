@@ -21,6 +21,17 @@ bool has_header(const detail::HttpRequest& r, const std::string& header) {
   return false;
 }
 
+// Waits (real time, with a deadline) for a condition another thread makes true.
+template <typename Predicate>
+bool eventually(Predicate done, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -363,4 +374,50 @@ TEST_CASE("bad options are refused with a clear InvalidArgument", "[unit][client
   bad.model = "essence";
   bad.session_id = "spaces are not allowed";
   CHECK_THROWS_AS(c.start_session(bad), InvalidArgument);
+}
+
+TEST_CASE("a start wakes the sleeping scheduler only when the new session needs it before its planned wake-up",
+          "[unit][client]") {
+  Harness h(10, 300);
+  auto first = h.client->start_session();
+  REQUIRE(h.transport->wait_until_sleeping());
+  const std::size_t woken = h.transport->wakeups();
+
+  // Nothing to do before the first heartbeat (10 s away; the loop sleeps at most 1 s):
+  // the scheduler takes the new sessions at its next wake-up.
+  auto quiet1 = h.client->start_session();
+  auto quiet2 = h.client->start_session();
+  CHECK(h.transport->wakeups() == woken);
+
+  SECTION("they are still metered on schedule") {
+    quiet1->frame();
+    h.clock->advance(100ms);
+    quiet1->frame();
+    h.clock->advance(9900ms);  // the first heartbeats of all three are due
+    REQUIRE(h.transport->wait_for_requests(3));
+    std::size_t with_usage = 0;
+    for (const auto& r : h.transport->requests()) {
+      if (nlohmann::json::parse(r.body).at("active_ms") == 100) ++with_usage;
+    }
+    CHECK(with_usage == 1);
+  }
+  SECTION("a balance callback to run wakes it, and the callback gets the opening balance") {
+    std::atomic<int> balances{0};
+    SessionOptions o;
+    o.on_balance = [&](const BalanceUpdate&) { ++balances; };
+    auto s = h.client->start_session(o);
+    CHECK(h.transport->wakeups() == woken + 1);
+    CHECK(eventually([&] { return balances.load() == 1; }));
+  }
+  SECTION("a spending cap to check wakes it") {
+    SessionOptions o;
+    o.max_credits = 0.0;  // held at once: paused_billing before any frame
+    auto s = h.client->start_session(o);
+    CHECK(h.transport->wakeups() == woken + 1);
+    CHECK(eventually([&] { return s->state() == SessionState::paused_billing; }));
+  }
+  SECTION("a pause wakes it") {
+    quiet1->pause();
+    CHECK(h.transport->wakeups() == woken + 1);
+  }
 }

@@ -51,7 +51,10 @@ class FakeTransport final : public detail::Transport {
     std::vector<std::pair<detail::Completion, detail::HttpResponse>> ready;
     {
       std::unique_lock<std::mutex> lock(mutex_);
+      sleeping_ = max_wait.count() > 0;
+      changed_.notify_all();
       changed_.wait_for(lock, max_wait, [this] { return woken_ || !answered_.empty(); });
+      sleeping_ = false;
       woken_ = false;
       ready.swap(answered_);
     }
@@ -63,6 +66,7 @@ class FakeTransport final : public detail::Transport {
 
   void wakeup() override {
     std::lock_guard<std::mutex> lock(mutex_);
+    ++wakeups_;
     woken_ = true;
     changed_.notify_all();
   }
@@ -122,6 +126,17 @@ class FakeTransport final : public detail::Transport {
   }
   std::size_t unanswered() const { return in_flight(); }
 
+  // Waits until the scheduler sleeps in poll() (nothing left to do before a deadline).
+  bool wait_until_sleeping(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return sleeping_; });
+  }
+  // How many times wakeup() was called.
+  std::size_t wakeups() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return wakeups_;
+  }
+
  private:
   struct Pending {
     detail::HttpRequest request;
@@ -136,6 +151,8 @@ class FakeTransport final : public detail::Transport {
   std::deque<Pending> unanswered_;
   std::vector<std::pair<detail::Completion, detail::HttpResponse>> answered_;
   bool woken_ = false;
+  bool sleeping_ = false;
+  std::size_t wakeups_ = 0;
   std::size_t given_ = 0;      // answers handed to respond()
   std::size_t delivered_ = 0;  // answers whose completion has run
 };

@@ -1,7 +1,5 @@
 #include "client_core.hpp"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -17,6 +15,7 @@
 #include "endpoint.hpp"
 #include "journal.hpp"
 #include "session_impl.hpp"
+#include "fork_guard.hpp"
 #include "uuid.hpp"
 
 namespace creditmeter {
@@ -25,17 +24,6 @@ namespace detail {
 using std::chrono::milliseconds;
 
 namespace {
-
-// The fork() guard. getpid() is a system call every time (glibc no longer caches it) and the
-// guard sits on paths users call often (stats(), flush()), so a fork()ed child learns that it
-// is one from an atfork handler, and the guard is one relaxed load.
-std::atomic<unsigned> g_forks{0};
-
-unsigned fork_generation() {
-  static std::once_flag once;
-  std::call_once(once, [] { pthread_atfork(nullptr, nullptr, [] { g_forks.fetch_add(1, std::memory_order_relaxed); }); });
-  return g_forks.load(std::memory_order_relaxed);
-}
 
 std::string env_or(const std::string& value, const char* name) {
   if (!value.empty()) return value;
@@ -170,7 +158,7 @@ ClientCore::ClientCore(ClientOptions options, std::shared_ptr<Transport> transpo
 
 ClientCore::~ClientCore() { wipe(options_.api_secret); }
 
-bool ClientCore::in_forked_child() const { return g_forks.load(std::memory_order_relaxed) != fork_generation_; }
+bool ClientCore::in_forked_child() const { return fork_generation() != fork_generation_; }
 
 void ClientCore::check_usable() const {
   if (in_forked_child()) {

@@ -1,22 +1,58 @@
 #include "uuid.hpp"
 
-#include <cstdio>
+#include <cstddef>
 #include <stdexcept>
 
 #include <openssl/rand.h>
 
+#include "fork_guard.hpp"
+
 namespace creditmeter {
 namespace detail {
 
+namespace {
+
+// Random bytes are drawn from OpenSSL's CSPRNG for 16 UUIDs at a time: one RAND_bytes call
+// costs a few microseconds whatever its size (provider dispatch, DRBG bookkeeping), which
+// was the largest piece of start_session's own work. A thread's unused bytes are dropped
+// after fork(), so a parent and its child never hand out the same id.
+struct RandomBlock {
+  unsigned char bytes[16 * 16];
+  std::size_t used = sizeof bytes;
+  unsigned forks = 0;
+
+  const unsigned char* take16() {
+    const unsigned forks_now = fork_generation();
+    if (used == sizeof bytes || forks != forks_now) {
+      if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+      used = 0;
+      forks = forks_now;
+    }
+    const unsigned char* out = bytes + used;
+    used += 16;
+    return out;
+  }
+};
+
+}  // namespace
+
 std::string random_uuid() {
+  thread_local RandomBlock block;
   unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+  const unsigned char* r = block.take16();
+  for (int i = 0; i < 16; ++i) b[i] = r[i];
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  char out[37];
-  std::snprintf(out, sizeof out,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  // 8-4-4-4-12 lowercase hex digits, written directly (snprintf with 16 conversions cost
+  // more than the rest of the function).
+  static const char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  std::size_t pos = 0;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++pos;  // the dashes already in place
+    out[pos++] = kHex[b[i] >> 4];
+    out[pos++] = kHex[b[i] & 15];
+  }
   return out;
 }
 

@@ -24,7 +24,7 @@ while getopts "t:j:h" opt; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(protocol jwt journal retry_after)
+[ ${#targets[@]} -gt 0 ] || targets=(protocol jwt journal retry_after json_reader)
 
 cc=${CLANG:-clang}
 cxx=${CLANGXX:-clang++}

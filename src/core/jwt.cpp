@@ -2,8 +2,9 @@
 
 #include <cmath>
 
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+
+#include "core/json_reader.hpp"
 
 namespace creditmeter {
 namespace core {
@@ -11,6 +12,8 @@ namespace core {
 namespace {
 
 constexpr std::size_t kMaxTokenBytes = 8192;
+// Claims are a flat object; deeper nesting is no JWT of ours (and must not cost stack).
+constexpr int kMaxClaimsDepth = 32;
 
 // base64url (RFC 4648 §5, unpadded) to bytes via OpenSSL's decoder: JWTs use the URL
 // alphabet without padding, which EVP_DecodeBlock does not accept, hence the translation.
@@ -33,7 +36,8 @@ std::optional<std::string> base64url_decode(const std::string& in) {
   return out;
 }
 
-std::optional<nlohmann::json> claims(const std::string& token) {
+// The claims (the payload's JSON object), or nullopt for anything that is not a JWT.
+std::optional<JsonDoc> claims(const std::string& token) {
   if (token.size() > kMaxTokenBytes) return std::nullopt;
   const auto dot1 = token.find('.');
   if (dot1 == std::string::npos) return std::nullopt;
@@ -41,8 +45,10 @@ std::optional<nlohmann::json> claims(const std::string& token) {
   if (dot2 == std::string::npos) return std::nullopt;
   auto payload = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   if (!payload) return std::nullopt;
-  auto doc = nlohmann::json::parse(*payload, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
+  JsonDoc doc;
+  if (doc.parse(*payload, kMaxClaimsDepth) != JsonDoc::Status::ok || doc.root().kind != JsonDoc::Kind::object) {
+    return std::nullopt;
+  }
   return doc;
 }
 
@@ -51,9 +57,9 @@ std::optional<nlohmann::json> claims(const std::string& token) {
 std::optional<std::int64_t> jwt_expiry(const std::string& token) {
   auto doc = claims(token);
   if (!doc) return std::nullopt;
-  auto it = doc->find("exp");
-  if (it == doc->end() || !it->is_number()) return std::nullopt;
-  const double exp = it->get<double>();
+  const int it = doc->member(0, "exp");
+  if (it < 0 || doc->at(it).kind != JsonDoc::Kind::number) return std::nullopt;
+  const double exp = doc->at(it).number;
   if (!std::isfinite(exp) || exp < 0 || exp > 1e13) return std::nullopt;
   return static_cast<std::int64_t>(exp);
 }
@@ -61,9 +67,9 @@ std::optional<std::int64_t> jwt_expiry(const std::string& token) {
 std::optional<std::string> jwt_subject(const std::string& token) {
   auto doc = claims(token);
   if (!doc) return std::nullopt;
-  auto it = doc->find("sub");
-  if (it == doc->end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
+  const int it = doc->member(0, "sub");
+  if (it < 0 || doc->at(it).kind != JsonDoc::Kind::string) return std::nullopt;
+  return doc->at(it).text;
 }
 
 }  // namespace core

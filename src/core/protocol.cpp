@@ -4,89 +4,75 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 
-#include <nlohmann/json.hpp>
-
+#include "core/json_reader.hpp"
 #include "creditmeter/version.h"
 
 namespace creditmeter {
 namespace core {
 
-using nlohmann::json;
-
 namespace {
 
-// The deepest nesting of arrays and objects in `body`, counting no further than `cap` + 1.
-// A linear pre-scan (strings and their escapes skipped) lets the parser run without a
-// per-event callback (nlohmann's callback parser cost a third of a heartbeat answer's CPU);
-// malformed input is left for the parser to reject.
-int nesting_depth(const std::string& body, int cap) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : body) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > cap) return deepest;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 // Parses a server body with a depth cap (a hostile server must not exhaust our stack).
-json parse_body(const std::string& body) {
+JsonDoc parse_body(const std::string& body) {
   if (body.size() > kMaxBodyBytes) throw ProtocolError("server answer larger than 1 MiB");
-  if (nesting_depth(body, kMaxJsonDepth) > kMaxJsonDepth) {
-    throw ProtocolError("server answer nests JSON deeper than 32 levels");
-  }
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) {
+  JsonDoc doc;
+  const JsonDoc::Status status = doc.parse(body, kMaxJsonDepth);
+  if (status == JsonDoc::Status::too_deep) throw ProtocolError("server answer nests JSON deeper than 32 levels");
+  if (status != JsonDoc::Status::ok || doc.root().kind != JsonDoc::Kind::object) {
     throw ProtocolError("server answer is not a JSON object");
   }
   return doc;
 }
 
+constexpr int kRoot = 0;
+
 // The tolerant reader: a field may sit in `data`, at the top level, or (for the balance
-// and charge that come with a 402/403 answer) in the `error` object.
-const json* find_field(const json& doc, const char* name) {
+// and charge that come with a 402/403 answer) in the `error` object. -1: not there (or null).
+int find_field(const JsonDoc& doc, const char* name) {
   for (const char* envelope : {"data", "error"}) {
-    auto inner = doc.find(envelope);
-    if (inner != doc.end() && inner->is_object()) {
-      auto it = inner->find(name);
-      if (it != inner->end() && !it->is_null()) return &*it;
+    const int inner = doc.member(kRoot, envelope);
+    if (inner >= 0 && doc.at(inner).kind == JsonDoc::Kind::object) {
+      const int it = doc.member(inner, name);
+      if (it >= 0 && doc.at(it).kind != JsonDoc::Kind::null) return it;
     }
     if (std::strcmp(envelope, "data") == 0) {
-      auto it = doc.find(name);
-      if (it != doc.end() && !it->is_null()) return &*it;
+      const int it = doc.member(kRoot, name);
+      if (it >= 0 && doc.at(it).kind != JsonDoc::Kind::null) return it;
     }
   }
-  return nullptr;
+  return -1;
 }
 
-std::string require_string(const json& doc, const char* name) {
-  const json* v = find_field(doc, name);
-  if (v == nullptr) throw ProtocolError(std::string("server answer lacks `") + name + "`");
-  if (!v->is_string()) throw ProtocolError(std::string("server field `") + name + "` is not a string");
-  return v->get<std::string>();
+// The string member `name` of the object at `object`, if it is one.
+std::optional<std::string> string_member(const JsonDoc& doc, int object, const char* name) {
+  const int it = doc.member(object, name);
+  if (it < 0 || doc.at(it).kind != JsonDoc::Kind::string) return std::nullopt;
+  return doc.at(it).text;
 }
 
-std::optional<double> optional_number(const json& doc, const char* name) {
-  const json* v = find_field(doc, name);
-  if (v == nullptr) return std::nullopt;
-  if (!v->is_number()) throw ProtocolError(std::string("server field `") + name + "` is not a number");
-  const double d = v->get<double>();
+std::string require_string(const JsonDoc& doc, const char* name) {
+  const int v = find_field(doc, name);
+  if (v < 0) throw ProtocolError(std::string("server answer lacks `") + name + "`");
+  if (doc.at(v).kind != JsonDoc::Kind::string) {
+    throw ProtocolError(std::string("server field `") + name + "` is not a string");
+  }
+  return doc.at(v).text;
+}
+
+std::optional<double> optional_number(const JsonDoc& doc, const char* name) {
+  const int v = find_field(doc, name);
+  if (v < 0) return std::nullopt;
+  if (doc.at(v).kind != JsonDoc::Kind::number) {
+    throw ProtocolError(std::string("server field `") + name + "` is not a number");
+  }
+  const double d = doc.at(v).number;
   if (!std::isfinite(d)) throw ProtocolError(std::string("server field `") + name + "` is not finite");
   return d;
 }
 
-double require_number(const json& doc, const char* name) {
+double require_number(const JsonDoc& doc, const char* name) {
   auto v = optional_number(doc, name);
   if (!v) throw ProtocolError(std::string("server answer lacks `") + name + "`");
   return *v;
@@ -99,7 +85,7 @@ std::int64_t to_int64(double d, const char* name) {
 }
 
 // Seconds (float allowed) to milliseconds, bounded to something a session can live with.
-milliseconds seconds_field(const json& doc, const char* name, milliseconds fallback) {
+milliseconds seconds_field(const JsonDoc& doc, const char* name, milliseconds fallback) {
   auto v = optional_number(doc, name);
   if (!v) return fallback;
   if (*v <= 0 || *v > 86400.0) {
@@ -203,12 +189,12 @@ std::string idempotency_key(const std::string& session_id, std::uint64_t seq) {
 }
 
 TokenGrant parse_token_grant(const std::string& body) {
-  const json doc = parse_body(body);
+  const JsonDoc doc = parse_body(body);
   TokenGrant g;
   g.token = require_string(doc, "token");
   if (g.token.empty()) throw ProtocolError("server answer has an empty `token`");
-  if (const json* t = find_field(doc, "transaction_id"); t && t->is_string()) {
-    g.transaction_id = t->get<std::string>();
+  if (const int t = find_field(doc, "transaction_id"); t >= 0 && doc.at(t).kind == JsonDoc::Kind::string) {
+    g.transaction_id = doc.at(t).text;
   }
   g.session_id = require_string(doc, "session_id");
   if (!valid_session_id(g.session_id)) throw ProtocolError("server answer has an invalid `session_id`");
@@ -222,35 +208,42 @@ TokenGrant parse_token_grant(const std::string& body) {
 }
 
 UsageAck parse_usage_ack(const std::string& body) {
-  const json doc = parse_body(body);
+  const JsonDoc doc = parse_body(body);
   UsageAck a;
   a.balance = require_number(doc, "balance");
   a.credits_charged = optional_number(doc, "credits_charged").value_or(0.0);
-  if (const json* t = find_field(doc, "token"); t != nullptr) {
-    if (!t->is_string()) throw ProtocolError("server field `token` is not a string");
-    a.token = t->get<std::string>();
+  if (const int t = find_field(doc, "token"); t >= 0) {
+    if (doc.at(t).kind != JsonDoc::Kind::string) throw ProtocolError("server field `token` is not a string");
+    a.token = doc.at(t).text;
     if (auto exp = optional_number(doc, "expires_at")) a.expires_at = to_int64(*exp, "expires_at");
   }
   return a;
 }
 
 CreditSummary parse_credit_summary(const std::string& body) {
-  const json doc = parse_body(body);
+  const JsonDoc doc = parse_body(body);
   CreditSummary s;
   s.balance = require_number(doc, "balance");
-  if (const json* p = find_field(doc, "plan"); p && p->is_string()) s.plan = p->get<std::string>();
-  if (const json* r = find_field(doc, "renews_at"); r && r->is_string()) s.renews_at = r->get<std::string>();
+  if (const int p = find_field(doc, "plan"); p >= 0 && doc.at(p).kind == JsonDoc::Kind::string) {
+    s.plan = doc.at(p).text;
+  }
+  if (const int r = find_field(doc, "renews_at"); r >= 0 && doc.at(r).kind == JsonDoc::Kind::string) {
+    s.renews_at = doc.at(r).text;
+  }
   s.plan_credits = optional_number(doc, "plan_credits").value_or(0.0);
   s.topup_credits = optional_number(doc, "topup_credits").value_or(0.0);
-  const json* est = find_field(doc, "estimated_minutes");
-  if (est == nullptr) est = find_field(doc, "minutes_estimate");
-  if (est != nullptr) {
-    if (!est->is_object()) throw ProtocolError("server field `estimated_minutes` is not an object");
-    for (auto it = est->begin(); it != est->end(); ++it) {
-      if (!it.value().is_number()) continue;  // tolerant: skip what we cannot read
-      const double minutes = it.value().get<double>();
-      if (!std::isfinite(minutes)) continue;
-      s.estimated_minutes[it.key()] = static_cast<std::int64_t>(std::floor(std::max(0.0, minutes)));
+  int est = find_field(doc, "estimated_minutes");
+  if (est < 0) est = find_field(doc, "minutes_estimate");
+  if (est >= 0) {
+    if (doc.at(est).kind != JsonDoc::Kind::object) throw ProtocolError("server field `estimated_minutes` is not an object");
+    const auto& values = doc.values();
+    for (std::size_t i = static_cast<std::size_t>(est) + 1; i < values.size() && values[i].parent >= est; ++i) {
+      const JsonDoc::Value& v = values[i];
+      if (v.parent != est || v.kind != JsonDoc::Kind::number) continue;  // tolerant: skip what we cannot read
+      if (!std::isfinite(v.number)) continue;
+      // A repeated key: the last one counts, as for every other field.
+      // Clamped below 2^63: a larger double does not fit the integer (undefined behaviour).
+      s.estimated_minutes[v.key] = static_cast<std::int64_t>(std::min(std::floor(std::max(0.0, v.number)), 9.0e18));
     }
   }
   return s;
@@ -259,20 +252,18 @@ CreditSummary parse_credit_summary(const std::string& body) {
 ApiError parse_api_error(int http_status, const std::string& body) {
   ApiError e;
   e.http_status = http_status;
-  json doc;
+  JsonDoc doc;
   try {
     doc = parse_body(body);
   } catch (const ProtocolError&) {
     return e;
   }
-  const json* err = find_field(doc, "error");
-  const json& src = (err != nullptr && err->is_object()) ? *err : doc;
-  if (auto c = src.find("code"); c != src.end() && c->is_string()) e.code = c->get<std::string>();
-  if (auto m = src.find("message"); m != src.end() && m->is_string()) {
-    e.message = m->get<std::string>().substr(0, 512);  // bounded: it ends up in exceptions
-  }
-  if (auto l = src.find("limit"); l != src.end() && l->is_number()) {
-    const double d = l->get<double>();
+  const int err = find_field(doc, "error");
+  const int src = (err >= 0 && doc.at(err).kind == JsonDoc::Kind::object) ? err : kRoot;
+  if (auto c = string_member(doc, src, "code")) e.code = std::move(*c);
+  if (auto m = string_member(doc, src, "message")) e.message = m->substr(0, 512);  // bounded: it ends up in exceptions
+  if (const int l = doc.member(src, "limit"); l >= 0 && doc.at(l).kind == JsonDoc::Kind::number) {
+    const double d = doc.at(l).number;
     if (std::isfinite(d) && d >= 0 && d < 1e9) e.limit = static_cast<int>(d);
   }
   return e;

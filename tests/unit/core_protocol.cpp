@@ -82,7 +82,7 @@ TEST_CASE("append_json_string escapes exactly as nlohmann's serializer does", "[
   }
 }
 
-TEST_CASE("the depth pre-scan ignores brackets inside strings and counts nesting exactly", "[unit][protocol]") {
+TEST_CASE("the depth cap ignores brackets inside strings and counts nesting exactly", "[unit][protocol]") {
   // Brackets in strings (escaped quotes too) are not nesting.
   std::string in_strings = R"({"balance":1,"s":")";
   in_strings += std::string(100, '[') + R"(\")" + std::string(100, '{') + R"("})";
@@ -182,7 +182,7 @@ TEST_CASE("credit summary: estimated_minutes or its alias minutes_estimate", "[u
     const auto s = core::parse_credit_summary(
         R"({"data":{"balance":1200.5,"plan":"creator","renews_at":"2026-12-01T00:00:00Z",)"
         R"("plan_credits":1200,"topup_credits":0.5,"estimated_minutes":)"
-        R"({"essence_cloud":600.9,"expression_cloud":300,"bad":"x","neg":-3}}})");
+        R"({"essence_cloud":600.9,"expression_cloud":300,"bad":"x","neg":-3,"huge":2e300}}})");
     CHECK(s.balance == 1200.5);
     CHECK(s.plan == "creator");
     CHECK(s.renews_at == "2026-12-01T00:00:00Z");
@@ -191,8 +191,9 @@ TEST_CASE("credit summary: estimated_minutes or its alias minutes_estimate", "[u
     CHECK(s.estimated_minutes.at("essence_cloud") == 600);
     CHECK(s.estimated_minutes.at("expression_cloud") == 300);
     CHECK(s.estimated_minutes.at("neg") == 0);
+    CHECK(s.estimated_minutes.at("huge") == 9000000000000000000);  // clamped: no integer overflow
     CHECK(s.estimated_minutes.count("bad") == 0);
-    CHECK(s.estimated_minutes.size() == 3);
+    CHECK(s.estimated_minutes.size() == 4);
   }
   SECTION("minutes_estimate at the top level") {
     const auto s = core::parse_credit_summary(R"({"balance":10,"minutes_estimate":{"essence_cloud":5}})");

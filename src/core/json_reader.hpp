@@ -1,0 +1,49 @@
+#pragma once
+// A strict reader of the JSON the server sends (answers, JWT claims) into one flat array of
+// values. Written by hand on purpose: nlohmann's DOM parser (a lexer that copies and checks
+// every character one call at a time, a std::map per object) was a third of start_session's
+// own instructions and the largest piece of the SDK's own work per heartbeat answer (see
+// docs/BENCHMARKS.md). It accepts what RFC 8259 allows and nothing else (UTF-8 checked,
+// surrogates paired), caps the nesting, and is fuzzed against nlohmann for the same verdict
+// and the same values (tests/fuzz/fuzz_json_reader.cpp). The journal, our own format, is
+// still read with nlohmann (src/core/journal_format.cpp): it is not on a hot path.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace creditmeter {
+namespace core {
+
+class JsonDoc {
+ public:
+  enum class Kind : std::uint8_t { null, boolean, number, string, object, array };
+  struct Value {
+    Kind kind = Kind::null;
+    int parent = -1;       // index of the enclosing object or array; -1 for the root
+    std::string key;       // the member's name when the parent is an object
+    std::string text;      // strings: the unescaped UTF-8 text
+    double number = 0;     // numbers, integers included (as nlohmann's get<double>())
+    bool boolean = false;  // true / false
+  };
+  enum class Status { ok, invalid, too_deep };
+
+  // Parses one document (any kind of root; a UTF-8 byte-order mark is skipped, as nlohmann
+  // does). Arrays and objects nest at most `max_depth` deep. On failure the document is empty.
+  Status parse(std::string_view text, int max_depth);
+
+  bool empty() const { return values_.empty(); }
+  const Value& root() const { return values_.front(); }
+  const Value& at(int index) const { return values_[static_cast<std::size_t>(index)]; }
+  const std::vector<Value>& values() const { return values_; }
+  // The index of member `key` of the object at `object` (the last one when a key repeats,
+  // as nlohmann's DOM keeps it), or -1 when there is none or `object` is no object.
+  int member(int object, std::string_view key) const;
+
+ private:
+  std::vector<Value> values_;
+};
+
+}  // namespace core
+}  // namespace creditmeter

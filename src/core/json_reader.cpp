@@ -10,6 +10,17 @@ namespace core {
 
 namespace {
 
+// The bytes a string holds as they are: printable ASCII but the quote and the backslash (the
+// loop over a string's plain run is one table load per byte: tokens are most of an answer).
+struct PlainTable {
+  bool plain[256] = {};
+  constexpr PlainTable() {
+    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+  }
+  constexpr bool operator[](unsigned char c) const { return plain[c]; }
+};
+constexpr PlainTable kPlain;
+
 // Recursive descent over the bytes; depth is bounded by the caller's cap (32 for answers).
 class Parser {
  public:
@@ -174,11 +185,7 @@ class Parser {
     ++p_;
     for (;;) {
       const char* run = p_;
-      while (p_ < end_) {
-        const auto c = static_cast<unsigned char>(*p_);
-        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-        ++p_;
-      }
+      while (p_ < end_ && kPlain[static_cast<unsigned char>(*p_)]) ++p_;
       s.append(run, static_cast<std::size_t>(p_ - run));
       if (p_ == end_) return fail();
       const auto c = static_cast<unsigned char>(*p_);

@@ -16,7 +16,7 @@ using creditmeter::detail::random_uuid;
 TEST_CASE("random_uuid gives distinct RFC 4122 version-4 ids across many blocks", "[unit][client]") {
   const std::regex shape("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
   std::set<std::string> seen;
-  for (int i = 0; i < 1000; ++i) {  // 62 blocks of 16
+  for (int i = 0; i < 1000; ++i) {  // across 16 blocks of 64
     const std::string id = random_uuid();
     REQUIRE(std::regex_match(id, shape));
     seen.insert(id);
@@ -25,7 +25,7 @@ TEST_CASE("random_uuid gives distinct RFC 4122 version-4 ids across many blocks"
 }
 
 TEST_CASE("a fork()ed child never hands out the parent's cached random bytes", "[unit][client]") {
-  random_uuid();  // this thread now holds a block with 15 ids left
+  random_uuid();  // this thread now holds a block with ids left
   int fds[2];
   REQUIRE(pipe(fds) == 0);
   const pid_t child = fork();

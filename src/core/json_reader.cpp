@@ -56,6 +56,10 @@ class Parser {
 
   bool value(int parent, std::string&& key, int depth) {
     if (p_ == end_) return fail();
+    if (out_.size() >= JsonDoc::kMaxValues) {
+      status_ = JsonDoc::Status::too_large;
+      return false;
+    }
     switch (*p_) {
       case '{': return container(JsonDoc::Kind::object, parent, std::move(key), depth);
       case '[': return container(JsonDoc::Kind::array, parent, std::move(key), depth);

@@ -8,6 +8,7 @@
 // and the same values (tests/fuzz/fuzz_json_reader.cpp). The journal, our own format, is
 // still read with nlohmann (src/core/journal_format.cpp): it is not on a hot path.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,10 +28,15 @@ class JsonDoc {
     double number = 0;     // numbers, integers included (as nlohmann's get<double>())
     bool boolean = false;  // true / false
   };
-  enum class Status { ok, invalid, too_deep };
+  enum class Status { ok, invalid, too_deep, too_large };
+  // At most this many values (too_large beyond): a value takes ~90 bytes here, and a hostile
+  // 1 MiB body of `[0,0,0,...]` must not cost more memory than a few MiB. Real answers hold
+  // a few dozen.
+  static constexpr std::size_t kMaxValues = 20000;
 
   // Parses one document (any kind of root; a UTF-8 byte-order mark is skipped, as nlohmann
-  // does). Arrays and objects nest at most `max_depth` deep. On failure the document is empty.
+  // does). Arrays and objects nest at most `max_depth` deep, and it holds at most kMaxValues
+  // values. On failure the document is empty.
   Status parse(std::string_view text, int max_depth);
 
   bool empty() const { return values_.empty(); }

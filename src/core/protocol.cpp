@@ -20,6 +20,7 @@ JsonDoc parse_body(const std::string& body) {
   JsonDoc doc;
   const JsonDoc::Status status = doc.parse(body, kMaxJsonDepth);
   if (status == JsonDoc::Status::too_deep) throw ProtocolError("server answer nests JSON deeper than 32 levels");
+  if (status == JsonDoc::Status::too_large) throw ProtocolError("server answer holds more than 20000 JSON values");
   if (status != JsonDoc::Status::ok || doc.root().kind != JsonDoc::Kind::object) {
     throw ProtocolError("server answer is not a JSON object");
   }

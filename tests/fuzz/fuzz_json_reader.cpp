@@ -94,6 +94,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(doc.empty());
       FUZZ_CHECK(ref.is_discarded() || depth_of(ref) > kCap);
       break;
+    case JsonDoc::Status::too_large:  // more values than the reader keeps: valid or not
+      FUZZ_CHECK(doc.empty());
+      FUZZ_CHECK(text.size() >= 2 * JsonDoc::kMaxValues - 1);  // "0,0,...": 2 bytes a value
+      break;
   }
   return 0;
 }

@@ -116,3 +116,14 @@ TEST_CASE("json reader: nesting beyond the cap is refused without recursion beyo
   CHECK(verdict("{\"a\":{\"b\":{}}}", 3) == Status::ok);
   CHECK(verdict("{\"a\":{\"b\":{\"c\":[]}}}", 3) == Status::too_deep);
 }
+
+TEST_CASE("json reader: at most kMaxValues values, so a hostile body cannot cost much memory", "[unit][protocol]") {
+  auto zeros = [](std::size_t n) {  // an array holding n zeros: n + 1 values
+    std::string s = "[0";
+    for (std::size_t i = 1; i < n; ++i) s += ",0";
+    return s + "]";
+  };
+  CHECK(verdict(zeros(JsonDoc::kMaxValues - 1)) == Status::ok);
+  CHECK(verdict(zeros(JsonDoc::kMaxValues)) == Status::too_large);
+  CHECK(verdict(zeros(500000)) == Status::too_large);  // ~1 MiB
+}

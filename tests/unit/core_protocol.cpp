@@ -223,6 +223,8 @@ TEST_CASE("malformed bodies raise ProtocolError with a clear message", "[unit][p
       {R"("balance")", "not a JSON object"},
       {nested_objects(33), "deeper than 32"},
       {std::string(200000, '[') + std::string(200000, ']'), "deeper than 32"},  // no stack overflow
+      {R"({"balance":1,"pad":[)" + [] { std::string z = "0"; for (int i = 0; i < 30000; ++i) z += ",0"; return z; }() + "]}",
+       "more than 20000 JSON values"},
       {R"({"balance":1,"pad":")" + std::string(core::kMaxBodyBytes, 'x') + R"("})", "larger than 1 MiB"},
   };
   for (const auto& c : cases) {

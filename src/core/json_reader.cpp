@@ -319,13 +319,9 @@ JsonDoc::Status JsonDoc::parse(std::string_view text, int max_depth) {
 int JsonDoc::member(int object, std::string_view key) const {
   if (object < 0 || static_cast<std::size_t>(object) >= values_.size() || at(object).kind != Kind::object) return -1;
   int found = -1;
-  // Members follow their object in document order; a nested value's own members carry
-  // another parent, so the scan just skips them.
-  for (std::size_t i = static_cast<std::size_t>(object) + 1; i < values_.size(); ++i) {
-    const Value& v = values_[i];
-    if (v.parent < object) break;  // past the object's last member
-    if (v.parent == object && v.key == key) found = static_cast<int>(i);
-  }
+  for_each_child(object, [&](int i) {
+    if (at(i).key == key) found = i;
+  });
   return found;
 }
 

@@ -46,6 +46,16 @@ class JsonDoc {
   // The index of member `key` of the object at `object` (the last one when a key repeats,
   // as nlohmann's DOM keeps it), or -1 when there is none or `object` is no object.
   int member(int object, std::string_view key) const;
+  // Calls f(index) for each direct member or element of the value at `parent`, in order.
+  template <typename F>
+  void for_each_child(int parent, F f) const {
+    // A value's subtree follows it in document order; the first value after the subtree
+    // belongs to an ancestor (a smaller parent index), which ends the walk.
+    for (std::size_t i = static_cast<std::size_t>(parent) + 1; i < values_.size(); ++i) {
+      if (values_[i].parent < parent) return;
+      if (values_[i].parent == parent) f(static_cast<int>(i));
+    }
+  }
 
  private:
   std::vector<Value> values_;

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include "core/json_reader.hpp"
+#include "core/protocol.hpp"
 
 namespace creditmeter {
 namespace core {
@@ -12,8 +13,6 @@ namespace core {
 namespace {
 
 constexpr std::size_t kMaxTokenBytes = 8192;
-// Claims are a flat object; deeper nesting is no JWT of ours (and must not cost stack).
-constexpr int kMaxClaimsDepth = 32;
 
 // base64url (RFC 4648 §5, unpadded) to bytes via OpenSSL's decoder: JWTs use the URL
 // alphabet without padding, which EVP_DecodeBlock does not accept, hence the translation.
@@ -46,7 +45,7 @@ std::optional<JsonDoc> claims(const std::string& token) {
   auto payload = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   if (!payload) return std::nullopt;
   JsonDoc doc;
-  if (doc.parse(*payload, kMaxClaimsDepth) != JsonDoc::Status::ok || doc.root().kind != JsonDoc::Kind::object) {
+  if (doc.parse(*payload, kMaxJsonDepth) != JsonDoc::Status::ok || doc.root().kind != JsonDoc::Kind::object) {
     return std::nullopt;
   }
   return doc;

@@ -237,15 +237,14 @@ CreditSummary parse_credit_summary(const std::string& body) {
   if (est < 0) est = find_field(doc, "minutes_estimate");
   if (est >= 0) {
     if (doc.at(est).kind != JsonDoc::Kind::object) throw ProtocolError("server field `estimated_minutes` is not an object");
-    const auto& values = doc.values();
-    for (std::size_t i = static_cast<std::size_t>(est) + 1; i < values.size() && values[i].parent >= est; ++i) {
-      const JsonDoc::Value& v = values[i];
-      if (v.parent != est || v.kind != JsonDoc::Kind::number) continue;  // tolerant: skip what we cannot read
-      if (!std::isfinite(v.number)) continue;
-      // A repeated key: the last one counts, as for every other field.
-      // Clamped below 2^63: a larger double does not fit the integer (undefined behaviour).
+    doc.for_each_child(est, [&](int i) {
+      const JsonDoc::Value& v = doc.at(i);
+      // Tolerant: skip what we cannot read. A repeated key: the last one counts, as for every
+      // other field. Clamped below 2^63: a larger double does not fit the integer (undefined
+      // behaviour).
+      if (v.kind != JsonDoc::Kind::number || !std::isfinite(v.number)) return;
       s.estimated_minutes[v.key] = static_cast<std::int64_t>(std::min(std::floor(std::max(0.0, v.number)), 9.0e18));
-    }
+    });
   }
   return s;
 }

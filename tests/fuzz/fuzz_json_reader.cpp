@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -39,21 +40,17 @@ bool same(const JsonDoc& doc, int index, const json& ref) {
     case JsonDoc::Kind::array: {
       if (!ref.is_array()) return false;
       std::size_t k = 0;
-      for (std::size_t i = static_cast<std::size_t>(index) + 1; i < doc.values().size(); ++i) {
-        if (doc.at(static_cast<int>(i)).parent < index) break;
-        if (doc.at(static_cast<int>(i)).parent != index) continue;
-        if (k >= ref.size() || !same(doc, static_cast<int>(i), ref[k])) return false;
+      bool equal = true;
+      doc.for_each_child(index, [&](int i) {
+        equal = equal && k < ref.size() && same(doc, i, ref[k]);
         ++k;
-      }
-      return k == ref.size();
+      });
+      return equal && k == ref.size();
     }
     case JsonDoc::Kind::object: {
       if (!ref.is_object()) return false;
       std::set<std::string> keys;
-      for (std::size_t i = static_cast<std::size_t>(index) + 1; i < doc.values().size(); ++i) {
-        if (doc.at(static_cast<int>(i)).parent < index) break;
-        if (doc.at(static_cast<int>(i)).parent == index) keys.insert(doc.at(static_cast<int>(i)).key);
-      }
+      doc.for_each_child(index, [&](int i) { keys.insert(doc.at(i).key); });
       if (keys.size() != ref.size()) return false;
       for (const auto& key : keys) {
         const auto it = ref.find(key);

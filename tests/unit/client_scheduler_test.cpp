@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "client_harness.hpp"
+#include "emulator_process.hpp"  // wait_until
 
 using namespace creditmeter;
 using namespace creditmeter::testing;
@@ -19,17 +20,6 @@ bool has_header(const detail::HttpRequest& r, const std::string& header) {
     if (h == header) return true;
   }
   return false;
-}
-
-// Waits (real time, with a deadline) for a condition another thread makes true.
-template <typename Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -407,14 +397,14 @@ TEST_CASE("a start wakes the sleeping scheduler only when the new session needs 
     o.on_balance = [&](const BalanceUpdate&) { ++balances; };
     auto s = h.client->start_session(o);
     CHECK(h.transport->wakeups() == woken + 1);
-    CHECK(eventually([&] { return balances.load() == 1; }));
+    CHECK(wait_until([&] { return balances.load() == 1; }, 5s));
   }
   SECTION("a spending cap to check wakes it") {
     SessionOptions o;
     o.max_credits = 0.0;  // held at once: paused_billing before any frame
     auto s = h.client->start_session(o);
     CHECK(h.transport->wakeups() == woken + 1);
-    CHECK(eventually([&] { return s->state() == SessionState::paused_billing; }));
+    CHECK(wait_until([&] { return s->state() == SessionState::paused_billing; }, 5s));
   }
   SECTION("a pause wakes it") {
     quiet1->pause();

@@ -120,11 +120,22 @@ def main():
                      "value": max(shut), "unit": "ms", "goal": "≤ %d ms" % (timeout + 250),
                      "ok": max(shut) <= timeout + 250})
 
-    scale = []
+    # scale_<N>.json, and scale_<N>.run<k>.json when scripts/bench.sh repeats an N (the largest,
+    # whose ratio is a goal): the goal takes the median run, the table shows every run.
+    scale_runs = []
     for f in sorted(os.listdir(res)):
         if f.startswith("scale_") and f.endswith(".json"):
-            scale.append(load(P(f)))
-    scale.sort(key=lambda s: s["sessions"])
+            scale_runs.append(load(P(f)))
+    scale_runs.sort(key=lambda s: s["sessions"])
+    for s in scale_runs:
+        s["ratio"] = s["sched_cpu_per_hb_us"] / s["baseline_cpu_per_hb_us"] if s["baseline_cpu_per_hb_us"] else 99
+    by_n = {}
+    for s in scale_runs:
+        by_n.setdefault(s["sessions"], []).append(s)
+    scale = []  # one run per N: the median by ratio (the lower middle one of an even count)
+    for n in sorted(by_n):
+        runs = sorted(by_n[n], key=lambda s: s["ratio"])
+        scale.append(runs[(len(runs) - 1) // 2])
 
     lines = []
     w = lines.append
@@ -182,8 +193,8 @@ def main():
           "scheduler CPU / heartbeat | raw curl CPU / heartbeat (back to back) | ratio | raw curl, paced, in window | "
           "RSS / session | connections max (new in window) | emulator CPU (cores) | emulator threads | ledger = client |")
         w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for s in scale:
-            ratio = s["sched_cpu_per_hb_us"] / s["baseline_cpu_per_hb_us"] if s["baseline_cpu_per_hb_us"] else 0
+        for s in scale_runs:
+            ratio = s["ratio"]
             w("| %d | %d (%.0f) | %.0f / %.0f / %.0f ms | %d | %d | %.1f µs | %.1f µs | %.2f× | %.1f µs | %.0f B | %d (%d) | %.2f | %d | %s |" % (
                 s["sessions"], s["heartbeats_window"], s["heartbeats_expected"], s["late_p50_s"] * 1e3,
                 s["late_p99_s"] * 1e3, s["late_max_s"] * 1e3, s["late_over_1s"], s["sdk_threads"],
@@ -193,14 +204,21 @@ def main():
                 "yes" if s["ledger_heartbeats"] >= s["client_heartbeats"] else "%d vs %d" % (s["ledger_heartbeats"], s["client_heartbeats"])))
         w("")
         top = scale[-1]
-        ratio = top["sched_cpu_per_hb_us"] / top["baseline_cpu_per_hb_us"] if top["baseline_cpu_per_hb_us"] else 99
+        ratio = top["ratio"]
+        top_ratios = sorted(r["ratio"] for r in by_n[top["sessions"]])
+        ratio_text = "%.2f×" % ratio
+        if len(top_ratios) > 1:
+            ratio_text = "median %.2f× of %d runs (%s)" % (ratio, len(top_ratios), ", ".join("%.2f" % r for r in top_ratios))
+            w("N = %d ran %d times (the machine's noise moves this ratio by 0.1–0.3 between runs): the goals "
+              "below are checked on the median run by ratio." % (top["sessions"], len(top_ratios)))
+            w("")
         reuse = top["heartbeats_window"] / max(1, top["connections_max"] + top["connections_new_in_window"])
         checks = [
             ("every heartbeat within 1 s of its due time (N=%d)" % top["sessions"], top["late_over_1s"] == 0 and top["heartbeats_window"] >= 0.9 * top["heartbeats_expected"],
              "max %.0f ms, %d late, %d of %.0f expected" % (top["late_max_s"] * 1e3, top["late_over_1s"], top["heartbeats_window"], top["heartbeats_expected"])),
             ("one scheduler thread", top["sdk_threads"] == 1, "%d SDK thread(s)" % top["sdk_threads"]),
             ("connections reused", reuse >= 10, "%.0f heartbeats per connection" % reuse),
-            ("scheduler CPU per heartbeat ≤ 1.2× raw curl (back to back)", ratio <= 1.2, "%.2f×" % ratio),
+            ("scheduler CPU per heartbeat ≤ 1.2× raw curl (back to back)", ratio <= 1.2, ratio_text),
             ("RSS per session ≤ 4 KiB", top["rss_per_session_b"] <= 4096, "%.0f B" % top["rss_per_session_b"]),
             ("emulator keeps up on 2 cores (< 1.5 cores busy)", top["emu_cpu_cores"] < 1.5, "%.2f cores, %d threads" % (top["emu_cpu_cores"], top["emu_threads_max"])),
         ]

@@ -209,8 +209,8 @@ def main():
         ratio_text = "%.2f×" % ratio
         if len(top_ratios) > 1:
             ratio_text = "median %.2f× of %d runs (%s)" % (ratio, len(top_ratios), ", ".join("%.2f" % r for r in top_ratios))
-            w("N = %d ran %d times (the machine's noise moves this ratio by 0.1–0.3 between runs): the goals "
-              "below are checked on the median run by ratio." % (top["sessions"], len(top_ratios)))
+            w("N = %d ran %d times (on a shared machine this ratio moves between runs): the goals below are "
+              "checked on the median run by ratio." % (top["sessions"], len(top_ratios)))
             w("")
         reuse = top["heartbeats_window"] / max(1, top["connections_max"] + top["connections_new_in_window"])
         checks = [

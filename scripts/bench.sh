@@ -2,7 +2,7 @@
 # Builds the benchmarks (Release, build-bench/), runs them all, and writes docs/BENCHMARKS.md
 # (ratios against same-run baselines, the scale table, docs/benchmarks-scale.png).
 #
-#   scripts/bench.sh             # full run (~10 min on 2 cores)
+#   scripts/bench.sh             # full run (~7 min on 2 cores)
 #   scripts/bench.sh --smoke     # quick run: proves everything works; figures are rough
 #   scripts/bench.sh --check     # exit non-zero when a goal is missed (combines with --smoke)
 #   scripts/bench.sh --no-build  # reuse build-bench/ as it is

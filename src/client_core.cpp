@@ -115,21 +115,13 @@ void ClientCore::open_journal(const std::string& account) {
   // Recovery: what dead processes still owe goes into our journal first, then out.
   std::vector<std::shared_ptr<SessionImpl>> recovered;
   for (const core::RecoveredSession& r : journal_->adopt_orphans()) {
-    core::RecoveryState state;
-    if (r.unacknowledged) state.unacknowledged.push_back(*r.unacknowledged);
-    for (const auto& extra : r.extra_unacknowledged) state.unacknowledged.push_back(extra);
-    state.last_seq = r.last_seq;
-    state.sent_ms = r.sent_ms;
-    state.total_ms = r.total_ms;
-    state.interval = milliseconds(std::max<std::int64_t>(1000, r.interval_ms));
-    state.grace = milliseconds(std::max<std::int64_t>(1000, r.grace_ms));
-    core::SessionMachine machine(r.session_id, r.model, r.surface, state, clock_->now(), [this] { return random01(); });
+    core::SessionMachine machine(r, clock_->now(), [this] { return random01(); });
     auto session = std::make_shared<SessionImpl>(shared_from_this(), r.session_id, std::move(machine),
                                                  SessionImpl::Callbacks{}, options_.idle_after);
     for (const auto& record : session->journal_snapshot()) journal_->append(record);
     logger_->info("session " + r.session_id + ": recovering " +
-                  std::to_string(std::max<std::int64_t>(0, state.total_ms - state.sent_ms)) +
-                  " ms of unreported usage and " + std::to_string(state.unacknowledged.size()) +
+                  std::to_string(std::max<std::int64_t>(0, r.total_ms - r.sent_ms)) +
+                  " ms of unreported usage and " + std::to_string(r.unacknowledged.size()) +
                   " unacknowledged request(s) from a previous process");
     recovered.push_back(std::move(session));
   }
@@ -213,28 +205,7 @@ HttpResponse ClientCore::provide_token(const std::string& session_id) const {
 
 core::Answer ClientCore::read_answer(core::Outgoing::Kind kind, const HttpResponse& response,
                                      std::int64_t wall_s) const {
-  core::Answer a;
-  a.http_status = response.status;
-  a.error = response.error;
-  const int status = response.status;
-  if (status == 0) return a;
-  const bool success = status >= 200 && status < 300;
-  if (!success) {
-    a.api_error = core::parse_api_error(status, response.body);
-    if (!response.retry_after.empty()) {
-      a.api_error.retry_after = core::parse_retry_after(response.retry_after, wall_s);
-    }
-  }
-  try {
-    if (kind == core::Outgoing::Kind::token_exchange) {
-      if (success) a.grant = core::parse_token_grant(response.body);
-    } else if (success || status == 402 || status == 403) {
-      a.ack = core::parse_usage_ack(response.body);
-    }
-  } catch (const core::ProtocolError& e) {
-    a.error = std::string("unreadable answer: ") + e.what();
-  }
-  return a;
+  return core::decode_answer(kind, response.status, response.body, response.retry_after, response.error, wall_s);
 }
 
 // ------------------------------------------------------------------------- sync calls

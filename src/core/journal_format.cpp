@@ -265,13 +265,9 @@ RecoveredJournal replay_records(const std::vector<std::string>& records) {
     RecoveredSession& s = out.sessions[i];
     s.total_ms = std::max(s.total_ms, s.sent_ms);
     if (!unacked[i].empty()) {
-      // The first unacknowledged request goes back out as is; the machine keeps one
-      // pending at a time, so the rest are resent after it (RecoveryState carries them).
-      s.unacknowledged = unacked[i].begin()->second;
-      s.extra_unacknowledged.clear();
-      for (auto it = std::next(unacked[i].begin()); it != unacked[i].end(); ++it) {
-        s.extra_unacknowledged.push_back(it->second);
-      }
+      // Resent as they are, in seq order (the machine keeps one pending at a time).
+      s.unacknowledged.clear();
+      for (const auto& entry : unacked[i]) s.unacknowledged.push_back(entry.second);
       s.ended = false;
     }
   }

@@ -40,18 +40,6 @@ std::string session_record(const std::string& session_id, const std::string& mod
                            const std::string& surface, std::int64_t interval_ms, std::int64_t grace_ms);
 std::string journal_op_record(const std::string& session_id, const JournalOp& op);
 
-// What a dead process's journal says a session still owes the server.
-struct RecoveredSession {
-  std::string session_id, model, surface;
-  std::int64_t interval_ms = 60000, grace_ms = 300000;
-  std::optional<Outgoing> unacknowledged;  // sent, never acknowledged: resend as is
-  std::vector<Outgoing> extra_unacknowledged;  // more of them (should not happen): after it
-  std::uint64_t last_seq = 0;
-  std::int64_t sent_ms = 0;                // put into heartbeats/releases so far
-  std::int64_t total_ms = 0;               // the latest known active total (checkpoints)
-  bool ended = false;                      // release acknowledged: nothing owed
-};
-
 struct RecoveredJournal {
   std::string base_url, account;
   std::vector<RecoveredSession> sessions;  // in first-seen order, ended ones included

@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 
+#include "core/backoff.hpp"
 #include "core/json_reader.hpp"
 #include "creditmeter/version.h"
 
@@ -114,6 +115,35 @@ AnswerKind classify(int status, const std::string& code) {
   return AnswerKind::rejected;
 }
 
+Answer decode_answer(Outgoing::Kind request, int status, const std::string& body,
+                     const std::string& retry_after, const std::string& transport_error,
+                     std::int64_t wall_s) {
+  Answer a;
+  a.http_status = status;
+  a.error = transport_error;
+  if (status == 0) {
+    a.kind = AnswerKind::offline;
+    return a;
+  }
+  const bool success = status >= 200 && status < 300;
+  if (!success) {
+    a.api_error = parse_api_error(status, body);
+    if (!retry_after.empty()) a.api_error.retry_after = parse_retry_after(retry_after, wall_s);
+  }
+  a.kind = classify(status, a.api_error.code);
+  try {
+    if (request == Outgoing::Kind::token_exchange) {
+      if (a.kind == AnswerKind::ok) a.grant = parse_token_grant(body);
+    } else if (a.kind == AnswerKind::ok || a.kind == AnswerKind::insufficient || a.kind == AnswerKind::revoked) {
+      a.ack = parse_usage_ack(body);
+    }
+  } catch (const ProtocolError& e) {
+    a.error = std::string("unreadable answer: ") + e.what();
+    if (a.kind == AnswerKind::ok) a.kind = AnswerKind::offline;
+  }
+  return a;
+}
+
 // Request bodies and journal records are written directly rather than through a json object
 // (a std::map and a serializer pass each), keys in the order nlohmann writes them (sorted),
 // so the bytes are the same as earlier versions'. Strings are escaped here by hand, exactly as
@@ -194,9 +224,6 @@ TokenGrant parse_token_grant(const std::string& body) {
   TokenGrant g;
   g.token = require_string(doc, "token");
   if (g.token.empty()) throw ProtocolError("server answer has an empty `token`");
-  if (const int t = find_field(doc, "transaction_id"); t >= 0 && doc.at(t).kind == JsonDoc::Kind::string) {
-    g.transaction_id = doc.at(t).text;
-  }
   g.session_id = require_string(doc, "session_id");
   if (!valid_session_id(g.session_id)) throw ProtocolError("server answer has an invalid `session_id`");
   g.expires_at = to_int64(require_number(doc, "expires_at"), "expires_at");

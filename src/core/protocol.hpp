@@ -25,7 +25,6 @@ class ProtocolError : public std::runtime_error {
 // The answer to POST /v1/runtime-tokens/request.
 struct TokenGrant {
   std::string token;
-  std::string transaction_id;
   std::string session_id;
   std::int64_t expires_at = 0;  // Unix seconds
   milliseconds heartbeat_interval{60000};
@@ -65,6 +64,36 @@ enum class AnswerKind {
 };
 
 AnswerKind classify(int http_status, const std::string& code);
+
+// A request a session wants on the wire. Heartbeats and releases are fixed once built:
+// a retry resends the very same key and body.
+struct Outgoing {
+  enum class Kind { heartbeat, release, token_exchange };
+  Kind kind = Kind::heartbeat;
+  std::uint64_t seq = 0;
+  std::string idempotency_key;  // empty for token exchanges
+  std::string body;
+  std::int64_t active_ms = 0;
+};
+
+// What came back for a request, interpreted once (decode_answer): the session acts on `kind`.
+struct Answer {
+  AnswerKind kind = AnswerKind::offline;
+  int http_status = 0;        // 0: no answer (transport failure, timeout, abort)
+  std::string error;          // transport error or unreadable body: for logs
+  ApiError api_error;         // for non-2xx answers
+  std::optional<UsageAck> ack;       // a readable heartbeat/release answer (2xx, 402, 403 KEY_REVOKED)
+  std::optional<TokenGrant> grant;   // a readable token-exchange answer (2xx)
+};
+
+// The one reading of an HTTP answer to `request`: classifies it, reads the body where that
+// kind carries one (a heartbeat's 402 and 403 KEY_REVOKED acknowledge usage), and takes a 2xx
+// whose body cannot be read for `offline` (a captive portal, not our server: resend, the
+// idempotency key makes a replay harmless). `transport_error` non-empty with status 0: no
+// answer at all. `retry_after` is the header's value, `wall_s` the wall clock for HTTP-dates.
+Answer decode_answer(Outgoing::Kind request, int http_status, const std::string& body,
+                     const std::string& retry_after, const std::string& transport_error,
+                     std::int64_t wall_s);
 
 std::string token_request_body(const std::string& model, const std::string& surface,
                                const std::string& session_id);

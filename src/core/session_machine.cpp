@@ -70,14 +70,14 @@ SessionMachine::~SessionMachine() {
   if (!token_.empty()) OPENSSL_cleanse(&token_[0], token_.size());
 }
 
-SessionMachine::SessionMachine(std::string session_id, std::string model, std::string surface,
-                               const RecoveryState& r, TimePoint now, std::function<double()> random01)
-    : session_id_(std::move(session_id)),
-      model_(std::move(model)),
-      surface_(std::move(surface)),
+SessionMachine::SessionMachine(const RecoveredSession& r, TimePoint now, std::function<double()> random01)
+    : session_id_(r.session_id),
+      model_(r.model),
+      surface_(r.surface),
       random01_(std::move(random01)),
-      grace_(r.grace) {
-  backoff_.interval = r.interval;
+      // A journal's timing is only a hint for the re-attach: never faster than once a second.
+      grace_(std::max<std::int64_t>(1000, r.grace_ms)) {
+  backoff_.interval = milliseconds(std::max<std::int64_t>(1000, r.interval_ms));
   stopped_ = true;
   published_state_ = SessionState::stopped;
   published_reason_ = Reason::stopped;
@@ -416,10 +416,7 @@ void SessionMachine::on_answer(TimePoint now, const Answer& answer) {
   if (!pending_) return;
   const Outgoing& req = pending_->request;
   const char* what = req.kind == Outgoing::Kind::release ? "release" : "heartbeat";
-  AnswerKind kind = classify(answer.http_status, answer.api_error.code);
-  // A 2xx we cannot read may be a captive portal, not our server: resend (the key makes a
-  // replay harmless) rather than take it as an acknowledgement.
-  if (kind == AnswerKind::ok && !answer.ack) kind = AnswerKind::offline;
+  const AnswerKind kind = answer.kind;
 
   switch (kind) {
     case AnswerKind::ok:
@@ -479,9 +476,7 @@ void SessionMachine::on_answer(TimePoint now, const Answer& answer) {
 }
 
 void SessionMachine::on_exchange_answer(TimePoint now, const Answer& answer) {
-  AnswerKind kind = classify(answer.http_status, answer.api_error.code);
-  if (kind == AnswerKind::ok && !answer.grant) kind = AnswerKind::offline;
-  switch (kind) {
+  switch (answer.kind) {
     case AnswerKind::ok:
       adopt_token(answer.grant->token, answer.grant->expires_at, /*force=*/true);
       backoff_.interval = answer.grant->heartbeat_interval;

@@ -22,26 +22,6 @@ namespace core {
 
 using TimePoint = std::chrono::nanoseconds;  // a reading of Clock::now()
 
-// A request the machine wants on the wire. Heartbeats and releases are fixed once built:
-// a retry resends the very same key and body.
-struct Outgoing {
-  enum class Kind { heartbeat, release, token_exchange };
-  Kind kind = Kind::heartbeat;
-  std::uint64_t seq = 0;
-  std::string idempotency_key;  // empty for token exchanges
-  std::string body;
-  std::int64_t active_ms = 0;
-};
-
-// What came back for the request on the wire.
-struct Answer {
-  int http_status = 0;        // 0: no answer (transport failure, timeout, abort)
-  std::string error;          // transport error or unreadable body: for logs
-  ApiError api_error;         // for non-2xx answers
-  std::optional<UsageAck> ack;       // a readable heartbeat/release answer (2xx, 402, 403)
-  std::optional<TokenGrant> grant;   // a readable token-exchange answer (2xx)
-};
-
 // What the journal must record (src/journal.cpp): a heartbeat or release before it is first
 // sent, its acknowledgement, a key burnt by a mismatch, and the usage accrued while one is
 // unacknowledged (checkpoint), so that a kill -9 loses at most one interval.
@@ -54,14 +34,16 @@ struct JournalOp {
   std::int64_t sent_ms = 0;     // state: usage in acknowledged heartbeats/releases
 };
 
-// A session's billing state as read back from a dead process's journal.
-struct RecoveryState {
-  std::vector<Outgoing> unacknowledged;  // resent as they are, in order
+// What a dead process's journal says a session still owes the server (replay_records), and
+// what a recovered session's machine starts from.
+struct RecoveredSession {
+  std::string session_id, model, surface;
+  std::int64_t interval_ms = 60000, grace_ms = 300000;
+  std::vector<Outgoing> unacknowledged;  // sent, never acknowledged: resent as they are, in order
   std::uint64_t last_seq = 0;
-  std::int64_t sent_ms = 0;
-  std::int64_t total_ms = 0;
-  std::chrono::milliseconds interval{60000};
-  std::chrono::milliseconds grace{300000};
+  std::int64_t sent_ms = 0;              // put into heartbeats/releases so far
+  std::int64_t total_ms = 0;             // the latest known active total (checkpoints)
+  bool ended = false;                    // release acknowledged: nothing owed
 };
 
 // A change of the account balance as this session learned it, or a low-balance alert.
@@ -95,8 +77,7 @@ class SessionMachine {
   // A session recovered from a dead process's journal: stopped, it re-attaches (token
   // exchange with the same id), resends what was never acknowledged, then releases with
   // the rest of the usage.
-  SessionMachine(std::string session_id, std::string model, std::string surface,
-                 const RecoveryState& recovered, TimePoint now, std::function<double()> random01);
+  SessionMachine(const RecoveredSession& recovered, TimePoint now, std::function<double()> random01);
 
   SessionMachine(SessionMachine&&) = default;
   ~SessionMachine();  // wipes the token

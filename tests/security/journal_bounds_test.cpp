@@ -29,8 +29,8 @@ TEST_CASE("journal replay: ordinary records", "[security][journal]") {
   REQUIRE(r.sessions.size() == 1);
   CHECK(r.problems.empty());
   CHECK(r.sessions[0].sent_ms == 61000);
-  REQUIRE(r.sessions[0].unacknowledged.has_value());
-  CHECK(r.sessions[0].unacknowledged->seq == 2);
+  REQUIRE(r.sessions[0].unacknowledged.size() == 1);
+  CHECK(r.sessions[0].unacknowledged[0].seq == 2);
 }
 
 // Was a bug (fixed): replay_records adds `active_ms` of every `sent` record into an int64 without a bound

@@ -94,9 +94,9 @@ TEST_CASE("replay finds the unacknowledged heartbeat and the checkpointed usage"
   CHECK(s.last_seq == 2);
   CHECK(s.sent_ms == 1500);
   CHECK(s.total_ms == 2300);
-  REQUIRE(s.unacknowledged.has_value());
-  CHECK(s.unacknowledged->seq == 2);
-  CHECK(s.unacknowledged->body == heartbeat(2, 500).body);  // byte-identical resend
+  REQUIRE(s.unacknowledged.size() == 1);
+  CHECK(s.unacknowledged[0].seq == 2);
+  CHECK(s.unacknowledged[0].body == heartbeat(2, 500).body);  // byte-identical resend
   CHECK_FALSE(s.ended);
   CHECK(r.problems.empty());
 }
@@ -106,7 +106,7 @@ TEST_CASE("replay: an acknowledged release ends a session, a drop returns its us
   records.push_back(journal_op_record("s1", simple(JournalOp::Kind::drop, 2)));
   RecoveredJournal r = replay_records(records);
   CHECK(r.sessions[0].sent_ms == 1000);
-  CHECK_FALSE(r.sessions[0].unacknowledged.has_value());
+  CHECK(r.sessions[0].unacknowledged.empty());
 
   Outgoing rel;
   rel.kind = Outgoing::Kind::release;
@@ -128,7 +128,7 @@ TEST_CASE("replay skips nonsense records and reports them", "[unit][journal]") {
   const RecoveredJournal r = replay_records(records);
   CHECK(r.problems.size() == 3);
   CHECK(r.sessions.size() == 1);
-  CHECK(r.sessions[0].unacknowledged.has_value());
+  CHECK_FALSE(r.sessions[0].unacknowledged.empty());
 }
 
 TEST_CASE("a compaction snapshot replays to the same debt", "[unit][journal]") {
@@ -145,8 +145,8 @@ TEST_CASE("a compaction snapshot replays to the same debt", "[unit][journal]") {
   REQUIRE(r.sessions.size() == 1);
   CHECK(r.sessions[0].sent_ms == 700);
   CHECK(r.sessions[0].total_ms == 900);
-  REQUIRE(r.sessions[0].unacknowledged.has_value());
-  CHECK(r.sessions[0].unacknowledged->body == hb->body);
+  REQUIRE(r.sessions[0].unacknowledged.size() == 1);
+  CHECK(r.sessions[0].unacknowledged[0].body == hb->body);
 }
 
 TEST_CASE("journal records are byte-identical to a json object's dump (keys sorted)", "[unit][journal]") {

@@ -98,7 +98,6 @@ TEST_CASE("token grant: fields in `data` or at the top level, floats, defaults",
     const auto g = core::parse_token_grant(std::string(R"({"data":)") + kGrantData +
                                            R"(,"status":"success","status_code":200})");
     CHECK(g.token == "t.o.k");
-    CHECK(g.transaction_id == "tx-9");
     CHECK(g.session_id == "sess-9");
     CHECK(g.expires_at == 1700000300);
     CHECK(g.heartbeat_interval == std::chrono::milliseconds(60000));
@@ -127,7 +126,6 @@ TEST_CASE("token grant: fields in `data` or at the top level, floats, defaults",
     const auto g = core::parse_token_grant(R"({"token":"tok","session_id":"s1","expires_at":5})");
     CHECK(g.heartbeat_interval == std::chrono::milliseconds(60000));
     CHECK(g.offline_grace == std::chrono::milliseconds(300000));
-    CHECK(g.transaction_id.empty());
   }
 }
 
@@ -339,6 +337,60 @@ TEST_CASE("classify maps status and code to what they mean for a session", "[uni
 TEST_CASE("a 403 without a known code is not a key revocation", "[unit][protocol]") {
   CHECK(core::classify(403, "") == AnswerKind::rejected);
   CHECK(core::classify(403, "FORBIDDEN") == AnswerKind::rejected);
+}
+
+TEST_CASE("decode_answer reads an answer once: its kind, and a body only where the kind has one",
+          "[unit][protocol]") {
+  using Kind = core::Outgoing::Kind;
+  const std::string ack = R"({"data":{"balance":7.5,"credits_charged":0.5},"status":"success"})";
+  const std::string err402 =
+      R"({"error":{"code":"INSUFFICIENT_BALANCE","message":"m","httpStatus":402},"balance":-1,"credits_charged":2})";
+
+  SECTION("a 2xx heartbeat answer is an acknowledgement") {
+    const auto a = core::decode_answer(Kind::heartbeat, 200, ack, "", "", 0);
+    CHECK(a.kind == AnswerKind::ok);
+    REQUIRE(a.ack.has_value());
+    CHECK(a.ack->balance == 7.5);
+  }
+  SECTION("an unreadable 2xx is offline (a captive portal), with the reason kept for logs") {
+    const auto a = core::decode_answer(Kind::heartbeat, 200, "<html>", "", "", 0);
+    CHECK(a.kind == AnswerKind::offline);
+    CHECK_FALSE(a.ack.has_value());
+    CHECK(a.error.find("unreadable answer") == 0);
+  }
+  SECTION("a 402 acknowledges the usage it answers") {
+    const auto a = core::decode_answer(Kind::heartbeat, 402, err402, "", "", 0);
+    CHECK(a.kind == AnswerKind::insufficient);
+    CHECK(a.api_error.code == "INSUFFICIENT_BALANCE");
+    REQUIRE(a.ack.has_value());
+    CHECK(a.ack->credits_charged == 2);
+  }
+  SECTION("a 403 that is not KEY_REVOKED carries no acknowledgement") {
+    const auto a = core::decode_answer(Kind::heartbeat, 403, R"({"error":{"code":"FORBIDDEN"}})", "", "", 0);
+    CHECK(a.kind == AnswerKind::rejected);
+    CHECK_FALSE(a.ack.has_value());
+  }
+  SECTION("a 429 keeps its Retry-After") {
+    const auto a = core::decode_answer(Kind::release, 429, "", "7", "", 0);
+    CHECK(a.kind == AnswerKind::offline);
+    REQUIRE(a.api_error.retry_after.has_value());
+    CHECK(*a.api_error.retry_after == std::chrono::milliseconds(7000));
+  }
+  SECTION("no answer at all is offline and keeps the transport's reason") {
+    const auto a = core::decode_answer(Kind::heartbeat, 0, "", "", "Connection refused", 0);
+    CHECK(a.kind == AnswerKind::offline);
+    CHECK(a.error == "Connection refused");
+  }
+  SECTION("a token exchange's 2xx is a grant, never an ack") {
+    const std::string grant =
+        R"({"token":"a.b.c","session_id":"s","expires_at":1,"heartbeat_interval_s":60,"offline_grace_s":300,)"
+        R"("credits_per_minute":2,"balance":10})";
+    const auto a = core::decode_answer(Kind::token_exchange, 200, grant, "", "", 0);
+    CHECK(a.kind == AnswerKind::ok);
+    REQUIRE(a.grant.has_value());
+    CHECK(a.grant->session_id == "s");
+    CHECK_FALSE(a.ack.has_value());
+  }
 }
 
 TEST_CASE("session ids: 1-128 of [A-Za-z0-9._:-]", "[unit][protocol]") {

@@ -77,7 +77,6 @@ inline core::TokenGrant make_grant(milliseconds interval = 60s, milliseconds gra
                                    std::string token = make_jwt(kExp0)) {
   core::TokenGrant g;
   g.token = std::move(token);
-  g.transaction_id = "tx-1";
   g.session_id = kSid;
   g.expires_at = kExp0;
   g.heartbeat_interval = interval;
@@ -93,6 +92,7 @@ inline core::TokenGrant make_grant(milliseconds interval = 60s, milliseconds gra
 inline Answer ok(double balance = 100, double charged = 0.5, std::string token = {},
                  std::int64_t expires_at = 0) {
   Answer a;
+  a.kind = core::AnswerKind::ok;
   a.http_status = 200;
   core::UsageAck ack;
   ack.balance = balance;
@@ -111,6 +111,7 @@ inline Answer status(int http, std::string code = {}, std::optional<milliseconds
   a.api_error.code = std::move(code);
   a.api_error.message = "scripted";
   a.api_error.retry_after = retry_after;
+  a.kind = core::classify(http, a.api_error.code);
   if (http == 402 || http == 403) {
     core::UsageAck ack;
     ack.balance = http == 402 ? -0.25 : 0;
@@ -130,6 +131,7 @@ inline Answer no_answer() {
 // A 2xx whose body did not parse (a captive portal, a proxy): no ack, no grant.
 inline Answer unreadable_2xx() {
   Answer a;
+  a.kind = core::AnswerKind::offline;  // decode_answer's verdict on an unreadable 2xx
   a.http_status = 200;
   a.error = "unreadable answer: server answer is not a JSON object";
   return a;
@@ -138,6 +140,7 @@ inline Answer unreadable_2xx() {
 // A 2xx token-exchange answer.
 inline Answer exchange_ok(const core::TokenGrant& grant) {
   Answer a;
+  a.kind = core::AnswerKind::ok;
   a.http_status = 200;
   a.grant = grant;
   return a;

@@ -1,0 +1,218 @@
+// creditmeter.Client (client.hpp).
+
+#include "client.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <utility>
+
+#include "callbacks.hpp"
+#include "context_manager.hpp"
+#include "conversions.hpp"
+#include "interpreter_exit.hpp"
+
+namespace creditmeter_python {
+
+using std::chrono::milliseconds;
+
+ClientRef::~ClientRef() {
+  if (!ptr) return;
+  if (PyGILState_Check() && !g_exiting.load()) {
+    py::gil_scoped_release nogil;
+    ptr.reset();
+  } else {
+    ptr.reset();
+  }
+}
+
+PyClient::PyClient(const std::string& base_url, const std::string& api_secret, const py::object& journal_dir,
+                   const std::string& ca_file, const std::string& pinned_public_key, const std::string& proxy,
+                   bool allow_insecure_http, double shutdown_timeout, double connect_timeout,
+                   double request_timeout, double idle_after, const py::object& log, const std::string& log_level,
+                   const py::object& token_provider, std::optional<double> max_credits) {
+  cm::ClientOptions o;
+  o.base_url = base_url;
+  o.api_secret = api_secret;
+  if (!journal_dir.is_none()) {
+    o.journal_dir = py::str(py::module_::import("os").attr("fspath")(journal_dir)).cast<std::string>();
+  }
+  o.ca_file = ca_file;
+  o.pinned_public_key = pinned_public_key;
+  o.proxy = proxy;
+  o.allow_insecure_http = allow_insecure_http;
+  o.shutdown_timeout = milliseconds(to_ms(shutdown_timeout, "shutdown_timeout"));
+  o.connect_timeout = milliseconds(to_ms(connect_timeout, "connect_timeout"));
+  o.request_timeout = milliseconds(to_ms(request_timeout, "request_timeout"));
+  o.idle_after = milliseconds(to_ms(idle_after, "idle_after"));
+  if (!log.is_none() && !PyCallable_Check(log.ptr())) throw py::type_error("log: expected a callable or None");
+  o.log = make_log_callback(log);
+  o.log_level = parse_level(log_level);
+  o.max_credits = max_credits;
+  if (!token_provider.is_none()) {
+    if (!PyCallable_Check(token_provider.ptr())) throw py::type_error("token_provider: expected a callable or None");
+    o.token_provider = make_token_provider(token_provider);
+  }
+  std::shared_ptr<cm::Client> client;
+  {
+    py::gil_scoped_release nogil;  // the constructor may recover journals and log
+    client = std::make_shared<cm::Client>(std::move(o));
+  }
+  client_ = std::move(client);
+  std::lock_guard<std::mutex> lock(g_registry_mutex);
+  g_clients.push_back(this);
+}
+
+PyClient::~PyClient() {
+  std::shared_ptr<cm::Client> last;
+  {
+    std::lock_guard<std::mutex> lock(g_registry_mutex);
+    g_clients.erase(std::remove(g_clients.begin(), g_clients.end(), this), g_clients.end());
+    last = std::move(client_);
+  }
+  ClientRef ref{std::move(last)};  // shuts down with the GIL released
+}
+
+ClientRef PyClient::get() const {
+  std::lock_guard<std::mutex> lock(g_registry_mutex);
+  if (!client_) throw cm::Error("this creditmeter.Client is closed");
+  return ClientRef{client_};
+}
+
+bool PyClient::closed() const {
+  std::lock_guard<std::mutex> lock(g_registry_mutex);
+  return !client_;
+}
+
+void PyClient::close() {
+  std::shared_ptr<cm::Client> last;
+  {
+    std::lock_guard<std::mutex> lock(g_registry_mutex);
+    last = std::move(client_);
+  }
+  ClientRef ref{std::move(last)};
+}
+
+SessionHolder PyClient::start_session(const std::string& model, const std::string& surface, bool audio_only,
+                                      py::object on_state_change, const std::string& session_id,
+                                      py::object on_balance, py::object on_low_balance, double low_balance_minutes,
+                                      std::optional<double> low_balance_credits, std::optional<double> max_credits) {
+  cm::SessionOptions so;
+  so.on_balance = make_balance_callback(std::move(on_balance), "on_balance");
+  so.on_low_balance = make_balance_callback(std::move(on_low_balance), "on_low_balance");
+  so.low_balance_minutes = low_balance_minutes;
+  so.low_balance_credits = low_balance_credits;
+  so.max_credits = max_credits;
+  so.model = model;
+  so.surface = surface;
+  so.audio_only = audio_only;
+  so.session_id = session_id;
+  if (!on_state_change.is_none()) {
+    if (!PyCallable_Check(on_state_change.ptr())) {
+      throw py::type_error("on_state_change: expected a callable or None");
+    }
+    so.on_state_change = make_state_callback(std::move(on_state_change), "");
+  }
+  ClientRef c = get();
+  std::shared_ptr<cm::Session> session;
+  {
+    py::gil_scoped_release nogil;
+    session = c->start_session(std::move(so));
+  }
+  return std::make_unique<PySession>(std::move(session));
+}
+
+bool PyClient::flush(double timeout_s) {
+  const std::int64_t total = to_ms(timeout_s, "flush(): timeout", /*allow_infinite=*/true);
+  if (t_scheduler_thread) return false;  // from a callback: it would wait on itself
+  ClientRef c = get();
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  const auto slice = milliseconds(100);
+  for (;;) {
+    milliseconds wait = slice;
+    if (total >= 0) {
+      const auto left = milliseconds(total) - std::chrono::duration_cast<milliseconds>(clock::now() - start);
+      wait = std::max(milliseconds(0), std::min(slice, left));
+    }
+    const auto t0 = clock::now();
+    bool done;
+    {
+      py::gil_scoped_release nogil;
+      done = c->flush(wait);
+    }
+    if (done) return true;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();  // Ctrl-C
+    const auto now = clock::now();
+    if (total >= 0 && now - start >= milliseconds(total)) return false;
+    // flush() gave up well before its slice ended: the client is shutting down.
+    if (wait >= milliseconds(20) && now - t0 < wait / 2) return false;
+  }
+}
+
+cm::CreditSummary PyClient::credit_summary() {
+  ClientRef c = get();
+  py::gil_scoped_release nogil;
+  return c->credit_summary();
+}
+
+std::int64_t PyClient::estimate(const std::string& model, const std::string& surface) {
+  ClientRef c = get();
+  py::gil_scoped_release nogil;
+  return c->estimate(model, surface);
+}
+
+cm::ClientUsage PyClient::usage() {
+  ClientRef c = get();
+  py::gil_scoped_release nogil;
+  return c->usage();
+}
+
+void PyClient::set_max_credits(std::optional<double> max_credits) {
+  ClientRef c = get();
+  py::gil_scoped_release nogil;
+  c->set_max_credits(max_credits);
+}
+
+void init_client(py::module_& m) {
+  auto client_class = py::class_<PyClient>(m, "Client",
+                       "One Client per account and server. Makes no network call until start_session(). "
+                       "A context manager: leaving the `with` block calls close().")
+      .def(py::init<const std::string&, const std::string&, const py::object&, const std::string&,
+                    const std::string&, const std::string&, bool, double, double, double, double,
+                    const py::object&, const std::string&, const py::object&, std::optional<double>>(),
+           py::arg("base_url") = "", py::arg("api_secret") = "", py::kw_only(),
+           py::arg("journal_dir") = py::none(), py::arg("ca_file") = "", py::arg("pinned_public_key") = "",
+           py::arg("proxy") = "", py::arg("allow_insecure_http") = false, py::arg("shutdown_timeout") = 2.0,
+           py::arg("connect_timeout") = 5.0, py::arg("request_timeout") = 15.0, py::arg("idle_after") = 1.0,
+           py::arg("log") = py::none(), py::arg("log_level") = "warning", py::arg("token_provider") = py::none(),
+           py::arg("max_credits") = py::none())
+      .def("start_session", &PyClient::start_session, py::arg("model") = "essence", py::arg("surface") = "cloud",
+           py::arg("audio_only") = false, py::kw_only(), py::arg("on_state_change") = py::none(),
+           py::arg("session_id") = "", py::arg("on_balance") = py::none(), py::arg("on_low_balance") = py::none(),
+           py::arg("low_balance_minutes") = 5.0, py::arg("low_balance_credits") = py::none(),
+           py::arg("max_credits") = py::none(),
+           "The synchronous token exchange (releases the GIL). Raises AuthenticationError, "
+           "InsufficientCredits, ConcurrencyLimitError, NetworkError or InvalidArgument. "
+           "on_balance/on_low_balance take a BalanceUpdate; the low-balance threshold is "
+           "low_balance_credits when given, else low_balance_minutes of runtime at the session's rate; "
+           "max_credits caps the session's spending (see docs/CREDITS.md).")
+      .def("flush", &PyClient::flush, py::arg("timeout_s") = 5.0,
+           "Sends all unreported usage and waits up to timeout_s seconds (float, inf = no limit) for "
+           "the acknowledgement. True when all was acknowledged. Releases the GIL; Ctrl-C interrupts it.")
+      .def("credit_summary", &PyClient::credit_summary, "GET /v2/credit-summaries (releases the GIL).")
+      .def("estimate", &PyClient::estimate, py::arg("model") = "essence", py::arg("surface") = "cloud",
+           "Whole minutes the balance buys for model/surface: the server's figure when it sends one, else "
+           "floor(balance / rate) of the rate card. Raises InvalidArgument for an unknown pair "
+           "(releases the GIL; one server call).")
+      .def("usage", &PyClient::usage, "The sum of the stats of every session this client started (a ClientUsage).")
+      .def("set_max_credits", &PyClient::set_max_credits, py::arg("max_credits").none(true),
+           "Sets (credits >= 0) or removes (None) the spending cap over all this client's sessions; "
+           "raising or removing it resumes the sessions it held.")
+      .def("close", &PyClient::close,
+           "Stops every session and delivers usage for at most shutdown_timeout. Idempotent.")
+      .def_property_readonly("closed", &PyClient::closed);
+  context_manager(client_class, &PyClient::close, "close()");
+}
+
+}  // namespace creditmeter_python

@@ -1,0 +1,62 @@
+// creditmeter.Client: a cm::Client for Python (init_client registers it).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "binding.hpp"
+#include "session.hpp"
+
+namespace creditmeter_python {
+
+// A strong reference to the C++ Client for the length of one call. If it turns out to be
+// the last one (close() ran meanwhile), ~Client runs here with the GIL released.
+struct ClientRef {
+  std::shared_ptr<cm::Client> ptr;
+  ~ClientRef();
+  cm::Client* operator->() const { return ptr.get(); }
+};
+
+// Calls that may wait release the GIL (rule 1 of interpreter_exit.hpp). The C++ client is
+// shared with calls in progress (ClientRef), so close() from another thread never destroys it
+// under one of them.
+class PyClient {
+ public:
+  // Python's keyword arguments, in the order init_client declares them; registers itself with
+  // the live-object registry, which shuts it down at interpreter exit.
+  PyClient(const std::string& base_url, const std::string& api_secret, const py::object& journal_dir,
+           const std::string& ca_file, const std::string& pinned_public_key, const std::string& proxy,
+           bool allow_insecure_http, double shutdown_timeout, double connect_timeout, double request_timeout,
+           double idle_after, const py::object& log, const std::string& log_level, const py::object& token_provider,
+           std::optional<double> max_credits);
+  ~PyClient();
+  PyClient(const PyClient&) = delete;
+  PyClient& operator=(const PyClient&) = delete;
+
+  // The C++ client for one call; an Error once closed.
+  ClientRef get() const;
+  bool closed() const;
+  // Stops every session of the client and delivers their usage for at most
+  // shutdown_timeout. Idempotent. Sessions stay usable for stats().
+  void close();
+  // Called by the atexit hook with the registry lock held.
+  std::shared_ptr<cm::Client> take() { return std::move(client_); }
+
+  SessionHolder start_session(const std::string& model, const std::string& surface, bool audio_only,
+                              py::object on_state_change, const std::string& session_id, py::object on_balance,
+                              py::object on_low_balance, double low_balance_minutes,
+                              std::optional<double> low_balance_credits, std::optional<double> max_credits);
+  bool flush(double timeout_s);
+  cm::CreditSummary credit_summary();
+  std::int64_t estimate(const std::string& model, const std::string& surface);
+  cm::ClientUsage usage();
+  void set_max_credits(std::optional<double> max_credits);
+
+ private:
+  std::shared_ptr<cm::Client> client_;  // guarded by g_registry_mutex
+};
+
+}  // namespace creditmeter_python

@@ -1,0 +1,140 @@
+// Float seconds, log-level names and the value types Python sees (declared in conversions.hpp).
+
+#include "conversions.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace creditmeter_python {
+
+std::int64_t to_ms(double seconds, const char* name, bool allow_infinite) {
+  if (std::isnan(seconds) || seconds < 0) {
+    throw cm::InvalidArgument(std::string(name) + " must be a non-negative number of seconds");
+  }
+  if (std::isinf(seconds)) {
+    if (allow_infinite) return -1;
+    throw cm::InvalidArgument(std::string(name) + " must be a finite number of seconds");
+  }
+  const double ms = std::ceil(seconds * 1000.0);
+  if (ms > 1e15) throw cm::InvalidArgument(std::string(name) + " is too large");
+  return static_cast<std::int64_t>(ms);
+}
+
+cm::LogLevel parse_level(const std::string& name) {
+  if (name == "debug") return cm::LogLevel::debug;
+  if (name == "info") return cm::LogLevel::info;
+  if (name == "warning") return cm::LogLevel::warning;
+  if (name == "error") return cm::LogLevel::error;
+  throw cm::InvalidArgument("log_level must be one of 'debug', 'info', 'warning', 'error', not '" + name + "'");
+}
+
+int python_level(cm::LogLevel level) {
+  switch (level) {
+    case cm::LogLevel::debug: return 10;
+    case cm::LogLevel::info: return 20;
+    case cm::LogLevel::warning: return 30;
+    case cm::LogLevel::error: return 40;
+  }
+  return 40;
+}
+
+PyStats to_py(const cm::SessionStats& s) {
+  PyStats p;
+  p.active_ms = s.active_ms;
+  p.reported_ms = s.reported_ms;
+  p.credits_charged = s.credits_charged;
+  p.balance = s.balance;
+  p.heartbeats_ok = s.heartbeats_ok;
+  p.heartbeats_failed = s.heartbeats_failed;
+  p.grace_remaining_ms = s.grace_remaining_ms;
+  p.minutes_left = s.minutes_left;
+  p.heartbeats_retried = s.heartbeats_retried;
+  p.last_error = s.last_error;
+  p.last_error_reason = cm::to_string(s.last_error_reason);
+  return p;
+}
+
+// The value types are read-only snapshots: plain attributes and a repr, no behaviour.
+void init_value_types(py::module_& m) {
+  py::class_<PyStateChange>(m, "StateChange", "One session transition, delivered to on_state_change callbacks.")
+      .def_readonly("from_state", &PyStateChange::from_state, "The state before: 'active', 'paused_by_user', ...")
+      .def_readonly("to_state", &PyStateChange::to_state, "The state after.")
+      .def_readonly("reason", &PyStateChange::reason, "Why: 'none', 'user', 'insufficient_credits', ...")
+      .def_readonly("message", &PyStateChange::message, "Human-readable, safe to show or log.")
+      .def("__repr__", [](const PyStateChange& c) {
+        return "StateChange(from_state='" + c.from_state + "', to_state='" + c.to_state + "', reason='" + c.reason +
+               "', message=" + py::repr(py::str(c.message)).cast<std::string>() + ")";
+      });
+
+  py::class_<PyStats>(m, "SessionStats", "A session's usage counters (Session.stats()).")
+      .def_readonly("active_ms", &PyStats::active_ms, "Active time metered so far (ms).")
+      .def_readonly("reported_ms", &PyStats::reported_ms, "Active time the server acknowledged (ms).")
+      .def_readonly("credits_charged", &PyStats::credits_charged, "Credits charged for this session.")
+      .def_readonly("balance", &PyStats::balance, "Account balance in the latest answer (credits).")
+      .def_readonly("heartbeats_ok", &PyStats::heartbeats_ok, "Heartbeats and releases answered 2xx.")
+      .def_readonly("heartbeats_failed", &PyStats::heartbeats_failed, "Attempts that failed.")
+      .def_readonly("grace_remaining_ms", &PyStats::grace_remaining_ms,
+                    "Time left before an outage pauses rendering (ms).")
+      .def_readonly("minutes_left", &PyStats::minutes_left,
+                    "Runtime the balance buys at this session's rate (minutes; inf when free).")
+      .def_readonly("heartbeats_retried", &PyStats::heartbeats_retried,
+                    "Resends of a heartbeat or release already sent once.")
+      .def_readonly("last_error", &PyStats::last_error, "The latest failed attempt's message ('' when none).")
+      .def_readonly("last_error_reason", &PyStats::last_error_reason,
+                    "What that failure means for billing: 'none', 'offline', 'insufficient_credits', ...")
+      .def("__repr__", [](const PyStats& s) {
+        return "SessionStats(active_ms=" + std::to_string(s.active_ms) + ", reported_ms=" +
+               std::to_string(s.reported_ms) + ", credits_charged=" +
+               py::repr(py::float_(s.credits_charged)).cast<std::string>() +
+               ", balance=" + py::repr(py::float_(s.balance)).cast<std::string>() +
+               ", heartbeats_ok=" + std::to_string(s.heartbeats_ok) +
+               ", heartbeats_failed=" + std::to_string(s.heartbeats_failed) +
+               ", grace_remaining_ms=" + std::to_string(s.grace_remaining_ms) +
+               ", minutes_left=" + py::repr(py::float_(s.minutes_left)).cast<std::string>() +
+               ", heartbeats_retried=" + std::to_string(s.heartbeats_retried) +
+               ", last_error_reason='" + s.last_error_reason + "')";
+      });
+
+  py::class_<cm::BalanceUpdate>(m, "BalanceUpdate",
+                                "The account balance as a session learned it (on_balance, on_low_balance).")
+      .def_readonly("balance", &cm::BalanceUpdate::balance, "Credits; negative is debt.")
+      .def_readonly("minutes_left", &cm::BalanceUpdate::minutes_left,
+                    "Runtime left at this session's rate (minutes; inf when free).")
+      .def_readonly("session_credits", &cm::BalanceUpdate::session_credits,
+                    "Credits charged for this session so far.")
+      .def("__repr__", [](const cm::BalanceUpdate& b) {
+        return "BalanceUpdate(balance=" + py::repr(py::float_(b.balance)).cast<std::string>() +
+               ", minutes_left=" + py::repr(py::float_(b.minutes_left)).cast<std::string>() +
+               ", session_credits=" + py::repr(py::float_(b.session_credits)).cast<std::string>() + ")";
+      });
+
+  py::class_<cm::ClientUsage>(m, "ClientUsage", "The sum over a Client's sessions of their stats (Client.usage()).")
+      .def_readonly("sessions", &cm::ClientUsage::sessions, "Sessions started (live and finished).")
+      .def_readonly("active_ms", &cm::ClientUsage::active_ms, "Active time metered (ms).")
+      .def_readonly("reported_ms", &cm::ClientUsage::reported_ms, "Active time the server acknowledged (ms).")
+      .def_readonly("credits_charged", &cm::ClientUsage::credits_charged, "Credits charged.")
+      .def_readonly("heartbeats_ok", &cm::ClientUsage::heartbeats_ok)
+      .def_readonly("heartbeats_failed", &cm::ClientUsage::heartbeats_failed)
+      .def("__repr__", [](const cm::ClientUsage& u) {
+        return "ClientUsage(sessions=" + std::to_string(u.sessions) + ", active_ms=" + std::to_string(u.active_ms) +
+               ", reported_ms=" + std::to_string(u.reported_ms) +
+               ", credits_charged=" + py::repr(py::float_(u.credits_charged)).cast<std::string>() +
+               ", heartbeats_ok=" + std::to_string(u.heartbeats_ok) +
+               ", heartbeats_failed=" + std::to_string(u.heartbeats_failed) + ")";
+      });
+
+  py::class_<cm::CreditSummary>(m, "CreditSummary", "The account's credits (Client.credit_summary()).")
+      .def_readonly("balance", &cm::CreditSummary::balance, "Credits; negative is debt.")
+      .def_readonly("plan", &cm::CreditSummary::plan)
+      .def_readonly("renews_at", &cm::CreditSummary::renews_at, "RFC 3339.")
+      .def_readonly("plan_credits", &cm::CreditSummary::plan_credits)
+      .def_readonly("topup_credits", &cm::CreditSummary::topup_credits)
+      .def_readonly("estimated_minutes", &cm::CreditSummary::estimated_minutes,
+                    "'<model>_<surface>' -> whole minutes the balance buys.")
+      .def("__repr__", [](const cm::CreditSummary& s) {
+        return "CreditSummary(balance=" + py::repr(py::float_(s.balance)).cast<std::string>() + ", plan='" + s.plan +
+               "')";
+      });
+}
+
+}  // namespace creditmeter_python

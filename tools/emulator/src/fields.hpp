@@ -17,7 +17,9 @@ namespace creditmeter::emulator {
 // anything else must be a JSON object. On failure returns the 400 reply in `error`.
 std::optional<nlohmann::json> parse_body(const std::string& text, Reply& error);
 
-// A session id as the protocol allows it: 1-128 characters of [A-Za-z0-9._:-].
+// A session id as the protocol allows it: 1-128 characters of [A-Za-z0-9._:-]. The SDK has
+// its own check (src/core/protocol.cpp); this one is kept apart on purpose: it is a rule the
+// server enforces on the client, so sharing it would hide the very mismatch it must catch.
 bool valid_session_id(const std::string& id);
 
 class FieldReader {

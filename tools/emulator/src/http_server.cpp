@@ -41,25 +41,6 @@ std::string session_of(const nlohmann::json* body, const std::string& bearer) {
   return "";
 }
 
-nlohmann::json record_of(const Call& call, UnixMillis now) {
-  return {{"op", to_string(call.op)}, {"now", now},           {"api_secret", call.api_secret},
-          {"bearer", call.bearer},    {"key", call.idempotency_key}, {"body", call.body},
-          {"id", call.fresh_id}};
-}
-
-Call call_of_record(const nlohmann::json& record) {
-  const auto op = op_from_string(record.at("op").get<std::string>());
-  if (!op) throw std::runtime_error("unknown operation in the state log");
-  Call call;
-  call.op = *op;
-  call.api_secret = record.at("api_secret").get<std::string>();
-  call.bearer = record.at("bearer").get<std::string>();
-  call.idempotency_key = record.at("key").get<std::string>();
-  call.body = record.at("body");
-  call.fresh_id = record.at("id").get<std::string>();
-  return call;
-}
-
 nlohmann::json query_as_object(const httplib::Request& req) {
   nlohmann::json object = nlohmann::json::object();
   for (const auto& [key, value] : req.params) object[key] = value;
@@ -100,7 +81,7 @@ void EmulatorServer::replay_state() {
   if (loaded.ledger) ledger_ = Ledger::from_json(*loaded.ledger);
   std::uint64_t seq = loaded.snapshot_seq;
   for (const auto& record : loaded.records) {
-    ledger_.handle(call_of_record(record), record.at("now").get<UnixMillis>());
+    ledger_.handle(call_from_record(record), record.at("now").get<UnixMillis>());
     seq = record.at("seq").get<std::uint64_t>();
   }
   // Fold the log into a fresh snapshot: the signing key of a new state is durable before
@@ -137,7 +118,7 @@ Reply EmulatorServer::process(Call call) {
   {
     std::lock_guard<std::mutex> lock(ledger_mutex_);
     reply = ledger_.handle(call, now);
-    if (reply.mutated && store_) seq = store_->append(record_of(call, now));
+    if (reply.mutated && store_) seq = store_->append(call_to_record(call, now));
   }
   // Group commit: the answer leaves only once its record is durable.
   if (seq != 0 && !store_->wait_durable(seq)) {

@@ -1,6 +1,6 @@
 // Values between Python and the C++ API: float seconds, log-level names, and the value types
-// Python sees (init_value_types registers them). States and reasons are plain str, the names
-// cm::to_string gives (docs/PYTHON.md).
+// Python sees (init_value_types registers them). States and reasons cross as plain str, the
+// names cm::to_string gives (creditmeter.STATES and creditmeter.REASONS list them).
 #pragma once
 
 #include <cstdint>

@@ -1,9 +1,14 @@
+// The names of states, reasons and log levels: one table each, behind the C++ to_string() and
+// the C ABI's cm_*_str() (src/c_api_enums.cpp).
+
 #include "creditmeter/log.hpp"
 #include "creditmeter/state.hpp"
 
 namespace creditmeter {
 
-std::string to_string(SessionState state) {
+namespace detail {
+
+const char* name_of(SessionState state) noexcept {
   switch (state) {
     case SessionState::active: return "active";
     case SessionState::paused_by_user: return "paused_by_user";
@@ -14,7 +19,7 @@ std::string to_string(SessionState state) {
   return "unknown";
 }
 
-std::string to_string(Reason reason) {
+const char* name_of(Reason reason) noexcept {
   switch (reason) {
     case Reason::none: return "none";
     case Reason::user: return "user";
@@ -29,7 +34,7 @@ std::string to_string(Reason reason) {
   return "unknown";
 }
 
-std::string to_string(LogLevel level) {
+const char* name_of(LogLevel level) noexcept {
   switch (level) {
     case LogLevel::debug: return "debug";
     case LogLevel::info: return "info";
@@ -38,5 +43,11 @@ std::string to_string(LogLevel level) {
   }
   return "unknown";
 }
+
+}  // namespace detail
+
+std::string to_string(SessionState state) { return detail::name_of(state); }
+std::string to_string(Reason reason) { return detail::name_of(reason); }
+std::string to_string(LogLevel level) { return detail::name_of(level); }
 
 }  // namespace creditmeter

@@ -2,7 +2,7 @@
  *
  * Pure C11 (C++ compilers welcome); the way Swift, Kotlin/JNI, Go, Rust and plain C apps use
  * creditmeter. A thin shell over the C++ API (creditmeter.hpp): same behaviour, same rules
- * (docs/INTEGRATION.md, DESIGN.md).
+ * (docs/INTEGRATION.md).
  *
  * CONVENTIONS
  * - Every fallible call returns a cm_status: CM_OK (0), an error (1..99), or a non-error

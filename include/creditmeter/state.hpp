@@ -35,6 +35,14 @@ enum class Reason : std::uint8_t {
 CREDITMETER_API std::string to_string(SessionState state);
 CREDITMETER_API std::string to_string(Reason reason);
 
+namespace detail {
+// The one name table behind to_string() and the C ABI's cm_session_state_str() /
+// cm_reason_str(): static strings, "unknown" for a value that is no enumerator. Internal (not
+// exported from libcreditmeter.so).
+const char* name_of(SessionState state) noexcept;
+const char* name_of(Reason reason) noexcept;
+}  // namespace detail
+
 // One transition, delivered once and in order on the client's scheduler thread.
 struct StateChange {
   SessionState from = SessionState::active;

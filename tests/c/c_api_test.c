@@ -193,6 +193,17 @@ static void test_invalid_arguments(void) {
   CHECK(strcmp(cm_reason_str(CM_REASON_GRACE_EXPIRED), "grace_expired") == 0);
   CHECK(strcmp(cm_log_level_str(CM_LOG_WARNING), "warning") == 0);
   CHECK(strcmp(cm_session_state_str((cm_session_state)99), "unknown") == 0);
+  {
+    /* No enumerator, including values a narrower enum of the library would wrap around to one
+     * (256 is 0 in 8 bits). */
+    const int outside[] = {-1, 9, 99, 256, 257, 1 << 20};
+    size_t i;
+    for (i = 0; i < sizeof outside / sizeof outside[0]; ++i) {
+      CHECK(strcmp(cm_session_state_str((cm_session_state)outside[i]), "unknown") == 0);
+      CHECK(strcmp(cm_reason_str((cm_reason)outside[i]), "unknown") == 0);
+      CHECK(strcmp(cm_log_level_str((cm_log_level)outside[i]), "unknown") == 0);
+    }
+  }
 
   /* NULL handles and out pointers. */
   cm_client_options_init(NULL);

@@ -7,10 +7,11 @@
 #include <chrono>
 #include <cctype>
 #include <cmath>
-#include <cstdlib>
-#include <optional>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -39,26 +40,42 @@ void catch_interrupts() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
+// The defaults of this command's own options (the session's come from SessionOptions).
+constexpr const char* kDefaultFps = "25";
+constexpr const char* kDefaultInterval = "5s";
+constexpr const char* kDefaultFlushTimeout = "10s";
+
 struct Plan {
-  std::string model, surface;
+  // model, surface, max_credits (the spending cap) and low_balance_minutes (the low-balance
+  // alert's threshold) from the command line; the rest keeps the SDK's defaults.
+  creditmeter::SessionOptions session;
   milliseconds duration{};
-  int fps = 25;
+  int fps = 0;
   milliseconds interval{};       // plain progress lines (not a terminal)
   milliseconds flush_timeout{};  // how long the final delivery may take
   bool json = false;
-  std::optional<double> max_credits;  // the session's spending cap
-  double low_balance_minutes = 5;     // the low-balance alert's threshold
 };
 
-// A non-negative decimal number ("0.5", "12", "1e3"), locale-independent; `what` names it.
+// An amount as typed ("0.5", "12", "1e3"): a finite decimal number with no minus sign,
+// locale-independent; `what` names the option. Only the text is read here: whether the value
+// is acceptable is the SDK's to say (start_session() throws InvalidArgument). An amount has no
+// minus sign, so a typo such as "-1" is refused here, naming the option, before any network
+// call.
 double parse_amount(const std::string& text, const std::string& what) {
-  const char* begin = text.c_str();
+  const bool readable = !text.empty() && !std::isspace(static_cast<unsigned char>(text[0])) && text[0] != '-';
   char* end = nullptr;
-  const double value = text.empty() || std::isspace(static_cast<unsigned char>(text[0])) ? NAN : std::strtod(begin, &end);
-  if (std::isnan(value) || end == begin || *end != '\0' || !std::isfinite(value) || value < 0) {
+  const double value = readable ? std::strtod(text.c_str(), &end) : NAN;
+  if (end == nullptr || *end != '\0' || !std::isfinite(value)) {
     throw UsageError(what + " must be a number >= 0 (e.g. 12.5), not '" + text + "'");
   }
   return value;
+}
+
+// A default for the help text: "5", "2.5".
+std::string number_text(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
 }
 
 // Minutes of runtime for people: "49m59s", "2h03m", "unlimited" (free or huge).
@@ -76,19 +93,19 @@ nlohmann::json json_minutes(double minutes) {
 
 Plan read_plan(const ParsedArgs& args) {
   Plan plan;
-  plan.model = args.get("model", "essence");
-  plan.surface = args.get("surface", "cloud");
+  plan.session.model = args.get("model", plan.session.model);
+  plan.session.surface = args.get("surface", plan.session.surface);
   if (!args.has("duration")) throw UsageError("simulate needs --duration (e.g. --duration 2m)");
   plan.duration = parse_duration(args.get("duration"));
   if (plan.duration.count() <= 0) throw UsageError("--duration must be longer than 0");
-  plan.fps = static_cast<int>(parse_count(args.get("fps", "25"), 1, 1000, "--fps"));
-  plan.interval = parse_duration(args.get("interval", "5s"));
+  plan.fps = static_cast<int>(parse_count(args.get("fps", kDefaultFps), 1, 1000, "--fps"));
+  plan.interval = parse_duration(args.get("interval", kDefaultInterval));
   if (plan.interval.count() <= 0) throw UsageError("--interval must be longer than 0");
-  plan.flush_timeout = parse_duration(args.get("flush-timeout", "10s"));
+  plan.flush_timeout = parse_duration(args.get("flush-timeout", kDefaultFlushTimeout));
   plan.json = args.has("json");
-  if (args.has("max-credits")) plan.max_credits = parse_amount(args.get("max-credits"), "--max-credits");
+  if (args.has("max-credits")) plan.session.max_credits = parse_amount(args.get("max-credits"), "--max-credits");
   if (args.has("low-balance-minutes")) {
-    plan.low_balance_minutes = parse_amount(args.get("low-balance-minutes"), "--low-balance-minutes");
+    plan.session.low_balance_minutes = parse_amount(args.get("low-balance-minutes"), "--low-balance-minutes");
   }
   return plan;
 }
@@ -193,9 +210,7 @@ int run_simulate(const ParsedArgs& args, Console& console) {
   TimedRows alerts(t0);
   creditmeter::Client client(client_options(args, console));
 
-  creditmeter::SessionOptions session_options;
-  session_options.model = plan.model;
-  session_options.surface = plan.surface;
+  creditmeter::SessionOptions session_options = plan.session;
   // Given at start, so not even the first transition is missed.
   session_options.on_state_change = [&transitions, &console, json = plan.json](const creditmeter::StateChange& c) {
     const nlohmann::json row = transitions.add({{"from", creditmeter::to_string(c.from)},
@@ -208,8 +223,6 @@ int run_simulate(const ParsedArgs& args, Console& console) {
                    (c.message.empty() || c.message == row["reason"] ? "" : ": " + c.message));
     }
   };
-  session_options.max_credits = plan.max_credits;
-  session_options.low_balance_minutes = plan.low_balance_minutes;
   session_options.on_low_balance = [&alerts, &console, json = plan.json](const creditmeter::BalanceUpdate& b) {
     alerts.add({{"balance", b.balance}, {"minutes_left", json_minutes(b.minutes_left)}});
     if (!json) {
@@ -219,7 +232,7 @@ int run_simulate(const ParsedArgs& args, Console& console) {
   };
   const std::unique_ptr<creditmeter::Session> session = client.start_session(session_options);
   if (!plan.json) {
-    console.line("session " + session->id() + " started: " + plan.model + "/" + plan.surface + " at " +
+    console.line("session " + session->id() + " started: " + plan.session.model + "/" + plan.session.surface + " at " +
                  std::to_string(plan.fps) + " fps for " + human_duration(plan.duration.count()));
   }
 
@@ -258,8 +271,8 @@ int run_simulate(const ParsedArgs& args, Console& console) {
 
   if (plan.json) {
     nlohmann::json out = {{"session_id", session->id()},
-                          {"model", plan.model},
-                          {"surface", plan.surface},
+                          {"model", plan.session.model},
+                          {"surface", plan.session.surface},
                           {"duration_ms", plan.duration.count()},
                           {"ran_ms", ran.count()},
                           {"interrupted", g_interrupted != 0},
@@ -271,8 +284,9 @@ int run_simulate(const ParsedArgs& args, Console& console) {
                           {"flushed", flushed},
                           {"state_changes", transitions.all()},
                           {"low_balance_alerts", alerts.all()},
-                          {"max_credits", plan.max_credits ? nlohmann::json(*plan.max_credits) : nlohmann::json()},
-                          {"low_balance_minutes", plan.low_balance_minutes},
+                          {"max_credits", plan.session.max_credits ? nlohmann::json(*plan.session.max_credits)
+                                                                   : nlohmann::json()},
+                          {"low_balance_minutes", plan.session.low_balance_minutes},
                           {"exit_code", code}};
     out.update(stats_json(stats));
     console.line(out.dump());
@@ -284,7 +298,7 @@ int run_simulate(const ParsedArgs& args, Console& console) {
   console.line("  active       " + std::to_string(stats.active_ms) + " ms metered, " +
                std::to_string(stats.reported_ms) + " ms acknowledged by the server");
   console.line("  charged      " + credits(stats.credits_charged) + " credits" +
-               (plan.max_credits ? " (cap " + credits(*plan.max_credits) + ")" : "") + "; balance now " +
+               (plan.session.max_credits ? " (cap " + credits(*plan.session.max_credits) + ")" : "") + "; balance now " +
                credits(stats.balance) + ", " + human_minutes(stats.minutes_left) + " of runtime left");
   console.line("  heartbeats   " + std::to_string(stats.heartbeats_ok) + " ok, " +
                std::to_string(stats.heartbeats_failed) + " failed, " + std::to_string(stats.heartbeats_retried) +
@@ -303,42 +317,48 @@ int run_simulate(const ParsedArgs& args, Console& console) {
 }  // namespace
 
 const Command& simulate_command() {
-  static const Command command{
-      "simulate", "meter a simulated avatar renderer against the server",
-      "usage: creditmeter simulate --duration D [--model M] [--surface S] [--fps F]\n"
-      "                            [--max-credits X] [--low-balance-minutes M] [--json]\n"
-      "\n"
-      "Starts a session, renders F frames a second for D (only while the session may render,\n"
-      "as a real engine does), then stops, flushes and prints what was metered and billed.\n"
-      "On a terminal a status line updates in place; otherwise a plain line every --interval.\n"
-      "State changes are printed as they happen. Ctrl-C ends the run early; the usage is still\n"
-      "delivered. A hold at the end sets the exit code (4 credits or spend cap, 3 key, 6 network); 7 if the\n"
-      "server has not acknowledged all usage within --flush-timeout.\n"
-      "\n"
-      "options:\n"
-      "  --duration D         how long to render: 90, 90s, 2m, 1m30s, 500ms (required)\n"
-      "  --model M            model (default essence)\n"
-      "  --surface S          surface: cloud, self_hosted, on_device (default cloud)\n"
-      "  --fps F              frames per second, 1-1000 (default 25)\n"
-      "  --interval D         progress line period when not on a terminal (default 5s)\n"
-      "  --flush-timeout D    how long the final delivery may take (default 10s)\n"
-      "  --max-credits X      spending cap for the session, in credits: it pauses\n"
-      "                       (paused_billing, spend_cap) before crossing it\n"
-      "  --low-balance-minutes M\n"
-      "                       print a low-balance alert when the balance buys less than M\n"
-      "                       minutes at this session's rate (default 5)\n"
-      "\n"
-      "example:\n"
-      "  creditmeter simulate --model expression --surface cloud --duration 1m30s --fps 30\n",
-      {{"duration", true},
-       {"model", true},
-       {"surface", true},
-       {"fps", true},
-       {"interval", true},
-       {"flush-timeout", true},
-       {"max-credits", true},
-       {"low-balance-minutes", true}},
-      run_simulate};
+  // The defaults shown are the ones used: the SDK's for the session, this file's for the rest.
+  static const std::string help = [] {
+    const creditmeter::SessionOptions session;
+    return std::string() +
+           "usage: creditmeter simulate --duration D [--model M] [--surface S] [--fps F]\n"
+           "                            [--max-credits X] [--low-balance-minutes M] [--json]\n"
+           "\n"
+           "Starts a session, renders F frames a second for D (only while the session may render,\n"
+           "as a real engine does), then stops, flushes and prints what was metered and billed.\n"
+           "On a terminal a status line updates in place; otherwise a plain line every --interval.\n"
+           "State changes are printed as they happen. Ctrl-C ends the run early; the usage is still\n"
+           "delivered. A hold at the end sets the exit code (4 credits or spend cap, 3 key, 6 network); 7 if the\n"
+           "server has not acknowledged all usage within --flush-timeout.\n"
+           "\n"
+           "options:\n"
+           "  --duration D         how long to render: 90, 90s, 2m, 1m30s, 500ms (required)\n"
+           "  --model M            model (default " + session.model + ")\n"
+           "  --surface S          surface: cloud, self_hosted, on_device (default " + session.surface + ")\n"
+           "  --fps F              frames per second, 1-1000 (default " + kDefaultFps + ")\n"
+           "  --interval D         progress line period when not on a terminal (default " + kDefaultInterval + ")\n"
+           "  --flush-timeout D    how long the final delivery may take (default " + kDefaultFlushTimeout + ")\n"
+           "  --max-credits X      spending cap for the session, in credits: it pauses\n"
+           "                       (paused_billing, spend_cap) before crossing it\n"
+           "  --low-balance-minutes M\n"
+           "                       print a low-balance alert when the balance buys less than M\n"
+           "                       minutes at this session's rate (default " + number_text(session.low_balance_minutes) + ")\n"
+           "\n"
+           "example:\n"
+           "  creditmeter simulate --model expression --surface cloud --duration 1m30s --fps 30\n";
+  }();
+  static const Command command{"simulate",
+                               "meter a simulated avatar renderer against the server",
+                               help.c_str(),
+                               {{"duration", true},
+                                {"model", true},
+                                {"surface", true},
+                                {"fps", true},
+                                {"interval", true},
+                                {"flush-timeout", true},
+                                {"max-credits", true},
+                                {"low-balance-minutes", true}},
+                               run_simulate};
   return command;
 }
 

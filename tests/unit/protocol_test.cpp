@@ -332,7 +332,7 @@ TEST_CASE("classify maps status and code to what they mean for a session", "[uni
 // Was a bug (fixed): classify() maps every 403 that is not CONCURRENCY_LIMIT_REACHED to `revoked`, and a
 // `revoked` answer *acknowledges* the heartbeat's usage (it is never resent). A 403 from
 // something that is not our server (a corporate proxy or WAF answering an HTML page) thus
-// silently drops usage and pauses the session for "authentication_failed". DESIGN.md lists
+// silently drops usage and pauses the session for "authentication_failed". docs/PROTOCOL.md lists
 // only KEY_REVOKED (usage acknowledged) and CONCURRENCY_LIMIT_REACHED for 403.
 TEST_CASE("a 403 without a known code is not a key revocation", "[unit][protocol]") {
   CHECK(core::classify(403, "") == AnswerKind::rejected);

@@ -1,5 +1,5 @@
 // The retry schedule (BackoffPolicy) and Retry-After parsing, as pure functions. The same
-// schedule driven through the session machine is in core_machine_offline.cpp.
+// schedule driven through the session machine is in session_machine_offline_test.cpp.
 
 #include <catch2/catch.hpp>
 

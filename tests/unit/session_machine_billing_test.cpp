@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "core_rig.hpp"
+#include "session_machine_rig.hpp"
 
 using namespace cmtest;
 
@@ -100,7 +100,7 @@ TEST_CASE("403 KEY_REVOKED: acknowledged, paused_billing for authentication", "[
   CHECK(r.m.reported_ms() == 60000);
 }
 
-// Was a bug (fixed): see core_protocol.cpp "a 403 without a known code is not a key revocation": a 403
+// Was a bug (fixed): see protocol_test.cpp "a 403 without a known code is not a key revocation": a 403
 // that is not from our server (here: an HTML page, so neither a code nor an ack) is taken as
 // KEY_REVOKED and its 60 s of usage as acknowledged: they are never billed.
 TEST_CASE("a 403 from a proxy does not swallow usage", "[unit][machine][billing]") {

@@ -1,15 +1,12 @@
-// Reading a JWT's claims without verifying it, and the RFC 3339 timestamps of the wire.
+// Reading a JWT's claims without verifying it (src/core/jwt.cpp).
 
 #include <catch2/catch.hpp>
 
-#include <cstdio>
-#include <ctime>
 #include <string>
 #include <vector>
 
 #include "core/jwt.hpp"
-#include "core/time_format.hpp"
-#include "core_rig.hpp"
+#include "session_machine_rig.hpp"  // base64url and unsigned JWTs
 
 using cmtest::base64url;
 using cmtest::jwt_with_claims;
@@ -66,39 +63,4 @@ TEST_CASE("jwt_expiry of garbage is nullopt, never a throw", "[unit][jwt]") {
   }
   CHECK_FALSE(core::jwt_subject("h." + base64url(R"({"sub":7})") + ".s").has_value());
   CHECK_FALSE(core::jwt_subject("garbage").has_value());
-}
-
-TEST_CASE("rfc3339_ms formats UTC with milliseconds", "[unit][time]") {
-  CHECK(core::rfc3339_ms(0) == "1970-01-01T00:00:00.000Z");
-  CHECK(core::rfc3339_ms(1) == "1970-01-01T00:00:00.001Z");
-  CHECK(core::rfc3339_ms(999) == "1970-01-01T00:00:00.999Z");  // truncated, never rounded up
-  CHECK(core::rfc3339_ms(1000) == "1970-01-01T00:00:01.000Z");
-  CHECK(core::rfc3339_ms(1700000000123) == "2023-11-14T22:13:20.123Z");
-  CHECK(core::rfc3339_ms(951782400000) == "2000-02-29T00:00:00.000Z");  // leap day
-  CHECK(core::rfc3339_ms(4102444799999) == "2099-12-31T23:59:59.999Z");
-  // Before the epoch: the millisecond part stays positive (floor, not truncation).
-  CHECK(core::rfc3339_ms(-1) == "1969-12-31T23:59:59.999Z");
-  CHECK(core::rfc3339_ms(-1000) == "1969-12-31T23:59:59.000Z");
-  CHECK(core::rfc3339_ms(-1001) == "1969-12-31T23:59:58.999Z");
-}
-
-TEST_CASE("rfc3339_ms agrees with gmtime_r over centuries of timestamps", "[unit][time]") {
-  // The formatter does its own calendar arithmetic: check it against the C library's.
-  std::uint64_t state = 0x9E3779B97F4A7C15ull;
-  for (int i = 0; i < 200000; ++i) {
-    state = state * 6364136223846793005ull + 1442695040888963407ull;
-    // 1900-01-01 .. 2200-01-01, any millisecond; the first few are the edges of 2000 and 2100.
-    std::int64_t ms = -2208988800000 + static_cast<std::int64_t>((state >> 11) % 9467020800000ull);
-    if (i == 0) ms = 946684799999;   // 1999-12-31T23:59:59.999
-    if (i == 1) ms = 4107542400000;  // 2100-03-01 (2100 is no leap year)
-    if (i == 2) ms = 4107456000000;  // 2100-02-28
-    const std::time_t t = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    std::tm tm{};
-    REQUIRE(gmtime_r(&t, &tm) != nullptr);
-    char want[80];
-    std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(((ms % 1000) + 1000) % 1000));
-    INFO(ms);
-    REQUIRE(core::rfc3339_ms(ms) == want);
-  }
 }

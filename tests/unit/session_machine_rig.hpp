@@ -1,5 +1,5 @@
 #pragma once
-// Helpers of the core_*.cpp unit tests: unsigned JWTs, token grants, server answers, and
+// Helpers of the session_machine_*_test.cpp unit tests: unsigned JWTs, token grants, server answers, and
 // `Rig`, a core::SessionMachine driven with times the test chooses (no clock, no thread).
 
 #include <catch2/catch.hpp>

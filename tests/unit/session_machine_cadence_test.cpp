@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/time_format.hpp"
-#include "core_rig.hpp"
+#include "session_machine_rig.hpp"
 
 using namespace cmtest;
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/backoff.hpp"
-#include "core_rig.hpp"
+#include "session_machine_rig.hpp"
 
 using namespace cmtest;
 

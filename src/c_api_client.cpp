@@ -204,6 +204,8 @@ cm_status cm_client_get_usage(const cm_client* client, cm_client_usage* usage) {
   if (cm_status s = check_struct_size(usage, kClientUsageV1, "cm_client_usage"); s != CM_OK) return s;
   CM_GUARD_BEGIN
   const creditmeter::ClientUsage u = client->client->usage();
+  // Field by field, like cm_session_get_stats(): the C layout is fixed by the ABI, the C++ one
+  // is free to change.
   cm_client_usage full;
   full.struct_size = usage->struct_size;
   full.sessions = u.sessions;

@@ -239,6 +239,8 @@ cm_status cm_session_get_stats(const cm_session* session, cm_session_stats* stat
   if (cm_status s = check_struct_size(stats, kSessionStatsV1, "cm_session_stats"); s != CM_OK) return s;
   CM_GUARD_BEGIN
   const creditmeter::SessionStats st = session->session->stats();
+  // Field by field, like cm_client_get_usage(): the C layout is fixed by the ABI, the C++ one
+  // is free to change.
   cm_session_stats full;
   full.struct_size = stats->struct_size;
   full.active_ms = st.active_ms;

@@ -97,9 +97,6 @@ void write_covered(T* out, const T& full) {
 
 // ------------------------------------------------------------------------- values
 
-// A C string given in: NULL reads as "".
-inline std::string str_or_empty(const char* s) { return s != nullptr ? std::string(s) : std::string(); }
-
 // The integer value of an enum received from C. C allows any int in a C enum variable; in C++
 // loading a value outside the enumerators' range is undefined, so read its bytes instead.
 template <typename E>

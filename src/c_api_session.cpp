@@ -1,19 +1,17 @@
-// The C ABI's sessions: options, the start (with the wiring of the C callbacks, and StartGate),
+// The C ABI's sessions: options, the start (with the wiring of the C callbacks),
 // frame and may_render, pause/resume/stop, state, stats, callbacks and the spending cap. Each
 // call converts its arguments to the C++ API's and delegates; the C++ API validates them.
 
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <new>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "c_api_enums.hpp"
 #include "c_api_support.hpp"
+#include "client_impl.hpp"
 
 using namespace creditmeter::c_api;
 
@@ -46,31 +44,6 @@ cm_status on_session(cm_session* session, const char* function, Call&& call) noe
     return map_exception(function);
   }
 }
-
-// The first callback may fire (on the scheduler thread) before cm_client_start_session() has
-// finished filling the handle in: it waits for the start to finish, and is dropped if the
-// start failed.
-struct StartGate {
-  std::mutex mutex;
-  std::condition_variable cv;
-  enum { starting, ready, failed } phase = starting;
-  std::thread::id starter = std::this_thread::get_id();
-  cm_session* handle = nullptr;
-
-  cm_session* wait() {
-    std::unique_lock<std::mutex> lock(mutex);
-    // Audio-only sessions run callbacks on the calling thread: never wait on ourselves.
-    if (std::this_thread::get_id() != starter) cv.wait(lock, [this] { return phase != starting; });
-    return phase == failed ? nullptr : handle;
-  }
-  void finish(bool ok) {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      phase = ok ? ready : failed;
-    }
-    cv.notify_all();
-  }
-};
 
 void deliver(cm_state_change_fn fn, void* user_data, cm_session* handle, const creditmeter::StateChange& change) {
   cm_state_change c;
@@ -150,32 +123,23 @@ cm_status cm_client_start_session(cm_client* client, const cm_session_options* o
   if (CM_HAS_FIELD(options, low_balance_credits)) o.low_balance_credits = optional_from_c(options->low_balance_credits);
   if (CM_HAS_FIELD(options, max_credits)) o.max_credits = optional_from_c(options->max_credits);
 
+  // The callbacks name the handle; the SDK holds them until open_callbacks(), after the
+  // handle is filled in, so none can see a half-made one.
   auto handle = std::make_unique<cm_session>();
-  std::shared_ptr<StartGate> gate;
-  if (options->on_state_change != nullptr || on_balance != nullptr || on_low_balance != nullptr) {
-    gate = std::make_shared<StartGate>();
-    gate->handle = handle.get();
-  }
+  cm_session* h = handle.get();
   if (cm_state_change_fn fn = options->on_state_change) {
     void* user_data = options->user_data;
-    o.on_state_change = [gate, fn, user_data](const creditmeter::StateChange& change) {
-      if (cm_session* h = gate->wait()) deliver(fn, user_data, h, change);
-    };
+    o.on_state_change = [h, fn, user_data](const creditmeter::StateChange& change) { deliver(fn, user_data, h, change); };
   }
   for (auto [fn, target] : {std::make_pair(on_balance, &o.on_balance), std::make_pair(on_low_balance, &o.on_low_balance)}) {
     if (fn == nullptr) continue;
-    *target = [gate, fn = fn, balance_user_data](const creditmeter::BalanceUpdate& update) {
-      if (cm_session* h = gate->wait()) deliver_balance(fn, balance_user_data, h, update);
+    *target = [h, fn = fn, balance_user_data](const creditmeter::BalanceUpdate& update) {
+      deliver_balance(fn, balance_user_data, h, update);
     };
   }
-  try {
-    handle->session = client->client->start_session(std::move(o));
-    handle->id = handle->session->id();
-  } catch (...) {
-    if (gate) gate->finish(false);
-    throw;
-  }
-  if (gate) gate->finish(true);
+  handle->session = creditmeter::detail::Access::start_session_held(*client->client, std::move(o));
+  handle->id = handle->session->id();
+  creditmeter::detail::Access::open_callbacks(*handle->session);
   *out = handle.release();
   return CM_OK;
   CM_GUARD_END

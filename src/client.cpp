@@ -1,43 +1,32 @@
 #include "creditmeter/client.hpp"
 
-#include "client_core.hpp"
+#include "client_impl.hpp"
 #include "session_impl.hpp"
 
 namespace creditmeter {
 
-Client::Client(ClientOptions options) : core_(detail::ClientCore::create(std::move(options))) {}
+Client::Client(ClientOptions options) : impl_(detail::ClientImpl::create(std::move(options))) {}
 
-Client::Client(std::shared_ptr<detail::ClientCore> core) : core_(std::move(core)) {}
+Client::Client(std::shared_ptr<detail::ClientImpl> impl) : impl_(std::move(impl)) {}
 
 Client::~Client() {
-  if (core_) core_->shutdown();
+  if (impl_) impl_->shutdown();
 }
 
 std::unique_ptr<Session> Client::start_session(SessionOptions options) {
-  return detail::Access::make_session(core_->start_session(std::move(options)));
+  return detail::Access::make_session(impl_->start_session(std::move(options)));
 }
 
-bool Client::flush(std::chrono::milliseconds timeout) { return core_->flush(timeout); }
+bool Client::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
 
-CreditSummary Client::credit_summary() { return core_->credit_summary(); }
+CreditSummary Client::credit_summary() { return impl_->credit_summary(); }
 
 std::int64_t Client::estimate(const std::string& model, const std::string& surface) {
-  return core_->estimate(model, surface);
+  return impl_->estimate(model, surface);
 }
 
-ClientUsage Client::usage() const { return core_->usage(); }
+ClientUsage Client::usage() const { return impl_->usage(); }
 
-void Client::set_max_credits(std::optional<double> max_credits) { core_->set_max_credits(max_credits); }
+void Client::set_max_credits(std::optional<double> max_credits) { impl_->set_max_credits(max_credits); }
 
-namespace detail {
-
-std::unique_ptr<Session> Access::make_session(std::shared_ptr<SessionImpl> impl) {
-  return std::unique_ptr<Session>(new Session(std::move(impl)));
-}
-
-std::unique_ptr<Client> Access::make_client(std::shared_ptr<ClientCore> core) {
-  return std::unique_ptr<Client>(new Client(std::move(core)));
-}
-
-}  // namespace detail
 }  // namespace creditmeter

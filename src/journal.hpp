@@ -4,6 +4,7 @@
 // life, group-committed (one write + fdatasync per scheduler turn), compacted when it grows.
 // A new Client adopts the files of dead processes (their lock is free) and recovers them.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -77,6 +78,36 @@ class Journal {
     int lock_fd;
   };
   std::vector<Orphan> orphans_;
+};
+
+// Where a Client keeps its journal: empty until opened (at construction, or at the first
+// token in secretless mode, whose `sub` claim names the account), then readable from any
+// thread without a lock (the scheduler reads it every turn).
+class JournalSlot {
+ public:
+  Journal* get() const { return ptr_.load(std::memory_order_acquire); }
+  // Runs `open` once, under the slot's lock; false when it was opened before.
+  template <typename Open>
+  bool open_once(Open&& open) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (opened_) return false;
+    opened_ = true;
+    journal_ = open();
+    ptr_.store(journal_.get(), std::memory_order_release);
+    return true;
+  }
+  // Closes it (frees its lock: what it still holds is the next Client's to deliver).
+  void close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ptr_.store(nullptr, std::memory_order_release);
+    journal_.reset();
+  }
+
+ private:
+  std::mutex mutex_;
+  bool opened_ = false;
+  std::unique_ptr<Journal> journal_;
+  std::atomic<Journal*> ptr_{nullptr};
 };
 
 // The journal's account key: a hash of the API secret (never the secret itself).

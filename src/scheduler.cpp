@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <chrono>
 
-#include "client_core.hpp"
+#include "creditmeter/clock.hpp"
 #include "journal.hpp"
-#include "core/backoff.hpp"
 #include "logger.hpp"
-#include "session_impl.hpp"
+#include "session_registry.hpp"
+#include "wire.hpp"
 
 namespace creditmeter {
 namespace detail {
@@ -18,11 +18,16 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
 namespace {
-// No wait lasts longer than this without re-checking deadlines (DESIGN.md "Clock").
+// No wait lasts longer than this without re-checking deadlines (docs/LIFECYCLE.md).
 constexpr milliseconds kMaxWait{1000};
+
+// Wall-clock time, only for the timestamps that go on the wire.
+std::int64_t wall_ms() {
+  return duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 }  // namespace
 
-Scheduler::Scheduler(ClientCore& core) : core_(core) {}
+Scheduler::Scheduler(Parts parts) : parts_(parts) {}
 
 Scheduler::~Scheduler() {
   if (!thread_.joinable()) return;
@@ -35,51 +40,41 @@ bool Scheduler::ever_started() const {
   return ever_started_;
 }
 
-bool Scheduler::started() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return running_;
-}
-
-std::vector<std::shared_ptr<SessionImpl>> Scheduler::sessions() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<std::shared_ptr<SessionImpl>> out;
-  out.reserve(sessions_.size());
-  for (const auto& entry : sessions_) out.push_back(entry.second);
-  return out;
-}
-
-std::int64_t Scheduler::wall_ms() const {
-  // Wall-clock time, only for the timestamps that go on the wire.
-  return duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 bool Scheduler::wake_needed_locked(core::TimePoint needed_at) {
   if (!asleep_ || woken_ || needed_at >= asleep_until_) return false;
   woken_ = true;
   return true;
 }
 
-void Scheduler::add(std::shared_ptr<SessionImpl> session, std::shared_ptr<void> keep_alive) {
-  // A new session usually needs nothing before its first heartbeat: when the loop already
-  // sleeps until then, it takes the session at that wake-up. Waking it for every start cost
-  // the starting thread a system call and the scheduler a needless turn (~15 us of CPU).
-  // Under a client-wide spending cap the new session must be counted at once.
-  const core::TimePoint needed_at =
-      core_.max_credits() ? core::TimePoint::min() : session->first_step_at();
+void Scheduler::add(const std::shared_ptr<SessionImpl>& session) {
+  parts_.registry.add(session, /*keep=*/true);
+  const core::TimePoint first_step = session->first_step_at();
   bool wake;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    sessions_.emplace(session.get(), session);
-    pokes_.push_back(std::move(session));
+    // A new session usually needs nothing before its first heartbeat: when the loop already
+    // sleeps until then, it takes the session at that wake-up. Waking it for every start cost
+    // the starting thread a system call and the scheduler a needless turn (~15 us of CPU).
+    // Under a client-wide spending cap the new session must be counted at once.
+    const core::TimePoint needed_at = client_cap_ ? core::TimePoint::min() : first_step;
+    pokes_.push_back(session);
     if (!running_ && !quit_) {
       running_ = true;
       ever_started_ = true;
-      thread_ = std::thread([this, keep_alive] { run(); });
-      thread_id_ = thread_.get_id();
+      thread_ = std::thread([this, keep_alive = session->owner()] { run(); });
+      thread_id_.store(thread_.get_id(), std::memory_order_relaxed);
     }
     wake = wake_needed_locked(needed_at);
   }
-  if (wake) core_.transport().wakeup();
+  if (wake) parts_.transport.wakeup();
+}
+
+void Scheduler::set_client_cap(std::optional<double> cap) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    client_cap_ = cap;
+  }
+  for (const auto& s : parts_.registry.kept()) poke(s);
 }
 
 void Scheduler::poke(std::shared_ptr<SessionImpl> session) {
@@ -90,7 +85,7 @@ void Scheduler::poke(std::shared_ptr<SessionImpl> session) {
     pokes_.push_back(std::move(session));
     wake = wake_needed_locked(core::TimePoint::min());
   }
-  if (wake) core_.transport().wakeup();
+  if (wake) parts_.transport.wakeup();
 }
 
 // ----------------------------------------------------------------------------- the loop
@@ -102,8 +97,8 @@ void Scheduler::run() {
 #elif defined(__linux__)
   pthread_setname_np(pthread_self(), "creditmeter");
 #endif
-  Clock& clock = core_.clock();
-  Transport& transport = core_.transport();
+  Clock& clock = parts_.clock;
+  Transport& transport = parts_.transport;
   const std::uint64_t listener = clock.add_jump_listener([&transport] { transport.wakeup(); });
 
   for (;;) {
@@ -128,11 +123,7 @@ void Scheduler::run() {
       step(t.session);
     }
 
-    bool idle_quit = false;
-    if (quitting) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      idle_quit = sessions_.empty();
-    }
+    const bool idle_quit = quitting && parts_.registry.kept().empty();
     if (progressed_ || quitting) {
       // Only a turn that took an answer or ended a session can complete a flush(): waking
       // its callers on every turn cost them (and this thread) a futex round trip each.
@@ -176,61 +167,59 @@ void Scheduler::finish_loop() {
   // Past the shutdown deadline: abort what is on the wire (the machines keep the usage as
   // unacknowledged, and so does the journal), then say what stays undelivered.
   outbox_.clear();
-  core_.transport().abort_all();
-  if (Journal* journal = core_.journal()) journal->commit();
-  std::vector<std::shared_ptr<SessionImpl>> left;
+  parts_.transport.abort_all();
+  Journal* journal = parts_.journal.get();
+  if (journal != nullptr) journal->commit();
+  std::vector<std::shared_ptr<SessionImpl>> left = parts_.registry.finish_all();
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& entry : sessions_) left.push_back(entry.second);
-    sessions_.clear();
     pokes_.clear();
     running_ = false;
   }
-  Journal* journal = core_.journal();
   for (const auto& s : left) {
-    s->dispatch_changes(core_.logger());
+    s->deliver_events();
     const std::int64_t ms = s->unacknowledged_ms();
-    core_.logger().warning("session " + s->id() + ": " + std::to_string(ms) +
-                           " ms of usage not acknowledged by the server at shutdown" +
-                           (journal ? " (kept in the journal: the next Client delivers it)" : " (no journal: lost)"));
+    parts_.logger.warning("session " + s->id() + ": " + std::to_string(ms) +
+                          " ms of usage not acknowledged by the server at shutdown" +
+                          (journal ? " (kept in the journal: the next Client delivers it)" : " (no journal: lost)"));
   }
   if (journal != nullptr) journal->set_clean(left.empty());
   while (!timers_.empty()) timers_.pop();
 }
 
 void Scheduler::step(const std::shared_ptr<SessionImpl>& session) {
-  const core::TimePoint now = core_.clock().now();
-  SessionImpl::Step s = session->step(now, wall_ms());
-  absorb(session, s.logs, s.journal);
-  if (s.finished) {
-    progressed_ = true;
-    session->dispatch_changes(core_.logger());
-    std::lock_guard<std::mutex> lock(mutex_);
-    sessions_.erase(session.get());
-    ++session->timer_generation;
-    return;
-  }
-  // Schedule before sending: a synchronous answer (token provider) steps the session again
-  // and its newer timer must win.
-  if (s.next_wakeup != session->timer_at) {
-    ++session->timer_generation;
-    session->timer_at = s.next_wakeup;
-    if (s.next_wakeup != core::TimePoint::max()) {
-      timers_.push(Timer{s.next_wakeup, session->timer_generation, session});
-    }
-  }
-  if (s.request) outbox_.push_back(Outbound{session, std::move(*s.request), std::move(s.token), s.interval});
-  session->dispatch_changes(core_.logger());
+  SessionImpl::Step s = session->step(parts_.clock.now(), wall_ms());
+  apply(session, s);
 }
 
-void Scheduler::absorb(const std::shared_ptr<SessionImpl>& session, const std::vector<core::LogLine>& logs,
-                       const std::vector<core::JournalOp>& journal) {
-  for (const auto& line : logs) core_.logger().log(line.level, line.message);
-  if (Journal* j = core_.journal()) j->append_ops(session->id(), journal);
+void Scheduler::apply(const std::shared_ptr<SessionImpl>& session, SessionImpl::Step& s) {
+  for (const auto& line : s.logs) parts_.logger.log(line.level, line.message);
+  if (Journal* j = parts_.journal.get()) j->append_ops(session->id(), s.journal);
+  if (s.stepped && s.finished) {
+    progressed_ = true;
+    ++session->timer_generation;
+    session->deliver_events();
+    // Possibly the last reference: dropped here, outside the registry's lock.
+    std::shared_ptr<SessionImpl> released = parts_.registry.finish(session.get());
+    return;
+  }
+  if (s.stepped) {
+    // Schedule before sending: a synchronous answer (token provider) steps the session again
+    // and its newer timer must win.
+    if (s.next_wakeup != session->timer_at) {
+      ++session->timer_generation;
+      session->timer_at = s.next_wakeup;
+      if (s.next_wakeup != core::TimePoint::max()) {
+        timers_.push(Timer{s.next_wakeup, session->timer_generation, session});
+      }
+    }
+    if (s.request) outbox_.push_back(Outbound{session, std::move(*s.request), std::move(s.token), s.interval});
+  }
+  session->deliver_events();
 }
 
 void Scheduler::flush_outbox() {
-  Journal* journal = core_.journal();
+  Journal* journal = parts_.journal.get();
   while (!outbox_.empty()) {
     if (journal != nullptr) journal->commit();
     std::vector<Outbound> batch;
@@ -240,18 +229,22 @@ void Scheduler::flush_outbox() {
         crash_point("after_journal_before_send");
       }
     }
-    for (const auto& b : batch) send(b.session, b.request, b.token, b.interval);
+    for (const auto& b : batch) send(b);
   }
   if (journal != nullptr) journal->commit();  // acknowledgements ride along, unsynced
 }
 
 void Scheduler::maintain_client_cap() {
-  const std::optional<double> cap = core_.max_credits();
+  std::optional<double> cap;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cap = client_cap_;
+  }
   if (!cap && !client_cap_hold_) return;
-  const core::TimePoint now = core_.clock().now();
+  const core::TimePoint now = parts_.clock.now();
   if (now < next_cap_check_) return;
   next_cap_check_ = now + milliseconds(100);
-  const auto all = sessions();
+  const auto all = parts_.registry.kept();
   bool over = false;
   if (cap) {
     double projected = 0;
@@ -260,21 +253,21 @@ void Scheduler::maintain_client_cap() {
   }
   if (over == client_cap_hold_) return;
   client_cap_hold_ = over;
-  core_.logger().log(over ? LogLevel::warning : LogLevel::info,
-                     over ? "the client's spending cap is reached: its sessions pause"
-                          : "the client's spending cap has room again: its sessions resume");
+  parts_.logger.log(over ? LogLevel::warning : LogLevel::info,
+                    over ? "the client's spending cap is reached: its sessions pause"
+                         : "the client's spending cap has room again: its sessions resume");
   for (const auto& s : all) {
     s->set_local_hold(Reason::spend_cap, over);
-    s->dispatch_changes(core_.logger());
+    s->deliver_events();
   }
 }
 
 void Scheduler::maintain_journal() {
-  Journal* journal = core_.journal();
+  Journal* journal = parts_.journal.get();
   if (journal == nullptr) return;
   if (journal->wants_compaction()) {
     std::vector<std::string> records;
-    for (const auto& s : sessions()) {
+    for (const auto& s : parts_.registry.kept()) {
       for (auto& r : s->journal_snapshot()) records.push_back(std::move(r));
     }
     journal->rewrite(records);
@@ -282,50 +275,50 @@ void Scheduler::maintain_journal() {
   const bool full = journal->full();
   if (full == journal_full_) return;
   journal_full_ = full;
-  core_.logger().log(full ? LogLevel::error : LogLevel::info,
-                     full ? "usage journal full (" + std::to_string(journal->size()) +
-                                " bytes): sessions pause rather than risk losing usage"
-                          : "usage journal has room again: sessions resume");
-  for (const auto& s : sessions()) {
+  parts_.logger.log(full ? LogLevel::error : LogLevel::info,
+                    full ? "usage journal full (" + std::to_string(journal->size()) +
+                               " bytes): sessions pause rather than risk losing usage"
+                         : "usage journal has room again: sessions resume");
+  for (const auto& s : parts_.registry.kept()) {
     s->set_local_hold(Reason::journal_full, full);
-    s->dispatch_changes(core_.logger());
+    s->deliver_events();
   }
 }
 
-void Scheduler::send(const std::shared_ptr<SessionImpl>& session, const core::Outgoing& request,
-                     const std::string& token, milliseconds interval) {
-  const core::Outgoing::Kind kind = request.kind;
-  if (kind == core::Outgoing::Kind::token_exchange && core_.has_token_provider()) {
+void Scheduler::send(const Outbound& out) {
+  const core::Outgoing::Kind kind = out.request.kind;
+  if (kind == core::Outgoing::Kind::token_exchange && parts_.wire.provides_tokens()) {
     // Secretless re-attach: the app's backend mints the token (blocks this thread).
-    on_response(session, kind, core_.provide_token(session->id()));
+    on_response(out.session, kind, parts_.wire.provide_token(out.session->id()));
     return;
   }
-  HttpRequest http = core_.build_request(request, token, interval);
-  core_.transport().submit(std::move(http), [this, session, kind](HttpResponse response) {
-    on_response(session, kind, std::move(response));
-  });
+  parts_.transport.submit(parts_.wire.request(out.request, out.token, out.interval),
+                          [this, session = out.session, kind](HttpResponse response) {
+                            on_response(session, kind, response);
+                          });
 }
 
 void Scheduler::on_response(const std::shared_ptr<SessionImpl>& session, core::Outgoing::Kind kind,
-                            HttpResponse response) {
+                            const HttpResponse& response) {
   if (kind == core::Outgoing::Kind::heartbeat && response.status >= 200 && response.status < 300) {
     crash_point("after_answer_before_ack");
   }
   progressed_ = true;
-  core::Answer answer = core_.read_answer(kind, response, wall_ms() / 1000);
-  const SessionImpl::Step effects = session->on_answer(core_.clock().now(), answer);
-  absorb(session, effects.logs, effects.journal);
-  if (!response.aborted) step(session);
+  const std::int64_t wall = wall_ms();
+  const core::Answer answer = Wire::answer(kind, response, wall / 1000);
+  // An aborted request (shutdown) is taken as unanswered, and nothing new is sent.
+  SessionImpl::Step s = session->answer(parts_.clock.now(), wall, answer, !response.aborted);
+  apply(session, s);
 }
 
 // ---------------------------------------------------------------------------- flush
 
 bool Scheduler::flush(milliseconds timeout) {
   if (on_scheduler_thread()) return false;  // would wait on itself
-  Clock& clock = core_.clock();
+  Clock& clock = parts_.clock;
   const core::TimePoint deadline = clock.now() + timeout;
   std::vector<std::pair<std::shared_ptr<SessionImpl>, std::int64_t>> targets;
-  for (auto& s : sessions()) {
+  for (auto& s : parts_.registry.kept()) {
     const std::int64_t target = s->flush_target();
     targets.emplace_back(s, target);
     poke(s);
@@ -350,10 +343,10 @@ void Scheduler::shutdown(milliseconds timeout) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (quit_) return;
     quit_ = true;
-    quit_deadline_ = core_.clock().now() + timeout;
+    quit_deadline_ = parts_.clock.now() + timeout;
     if (!running_) return;
   }
-  core_.transport().wakeup();
+  parts_.transport.wakeup();
   if (on_scheduler_thread()) return;  // called from a callback: the loop ends on its own
   if (thread_.joinable()) thread_.join();
 }

@@ -1,43 +1,64 @@
 #pragma once
-// The one thread of a Client: a timer queue on the injectable Clock, the transport's event
-// loop, and the dispatcher of every callback. It drives each session's machine with events
-// and puts the machines' requests on the wire. Started lazily by the first metered session.
+// The one I/O thread of a Client: a timer queue on the injectable Clock and the transport's
+// event loop. It steps each session (SessionImpl, over its pure core::SessionMachine), puts
+// what the session wants sent on the wire through the Wire, journals it first, and hands each
+// answer back to its session in one pass. It never runs a user callback (the CallbackThread
+// does) and never calls up into the Client that owns it: it is built from its parts.
+// Started lazily by the first metered session. docs/ARCHITECTURE.md draws the way of one
+// heartbeat through it.
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "core/session_machine.hpp"
+#include "session_impl.hpp"
 #include "transport.hpp"
 
 namespace creditmeter {
+class Clock;
 namespace detail {
 
-class ClientCore;
-class SessionImpl;
+class JournalSlot;
+class Logger;
+class SessionRegistry;
+class Wire;
 
 class Scheduler {
  public:
-  explicit Scheduler(ClientCore& core);
+  // Everything the loop uses; all outlive the Scheduler (the Client owns them together).
+  struct Parts {
+    Clock& clock;
+    Transport& transport;
+    const Wire& wire;
+    JournalSlot& journal;
+    const Logger& logger;
+    SessionRegistry& registry;
+  };
+  explicit Scheduler(Parts parts);
   ~Scheduler();  // joins, or detaches when destroyed on its own thread
 
-  // Any thread. add() starts the thread on first use; `keep_alive` rides with the thread.
-  void add(std::shared_ptr<SessionImpl> session, std::shared_ptr<void> keep_alive);
+  // Any thread. add() registers a metered session as kept and starts the thread on first
+  // use (the session's owner keep-alive rides with the thread).
+  void add(const std::shared_ptr<SessionImpl>& session);
   void poke(std::shared_ptr<SessionImpl> session);
-  // See Client::flush().
+  // The spending cap over all sessions (nullopt: none). Already validated.
+  void set_client_cap(std::optional<double> cap);
+  // See Client::flush(). False at once on the scheduler thread (it would wait on itself).
   bool flush(std::chrono::milliseconds timeout);
   // Drains for at most `timeout`, then aborts what is in flight and ends the thread; joins
   // unless called on the scheduler thread itself (then the thread ends on its own).
   void shutdown(std::chrono::milliseconds timeout);
 
-  bool on_scheduler_thread() const { return std::this_thread::get_id() == thread_id_; }
-  bool started() const;
+  bool on_scheduler_thread() const {
+    return std::this_thread::get_id() == thread_id_.load(std::memory_order_relaxed);
+  }
   bool ever_started() const;
-  std::vector<std::shared_ptr<SessionImpl>> sessions() const;
 
  private:
   struct Timer {
@@ -56,31 +77,29 @@ class Scheduler {
 
   void run();
   // Under mutex_: whether work that needs the loop at `needed_at` must wake it (and notes
-  // that it will be woken). The caller calls transport().wakeup() after unlocking.
+  // that it will be woken). The caller calls transport.wakeup() after unlocking.
   bool wake_needed_locked(core::TimePoint needed_at);
   void step(const std::shared_ptr<SessionImpl>& session);
-  // Logs and journals what a session's machine produced.
-  void absorb(const std::shared_ptr<SessionImpl>& session, const std::vector<core::LogLine>& logs,
-              const std::vector<core::JournalOp>& journal);
+  // Carries out what one step of a session decided: logs, journal ops, its timer, its
+  // request, its end; then hands its events to the callback thread.
+  void apply(const std::shared_ptr<SessionImpl>& session, SessionImpl::Step& step);
   // Group commit: one journal write + fdatasync for the turn, then every request goes out.
   void flush_outbox();
   // Compaction and the journal_full hold.
   void maintain_journal();
   // The client's spending cap over all sessions (checked every 100 ms at most: O(sessions)).
   void maintain_client_cap();
-  void send(const std::shared_ptr<SessionImpl>& session, const core::Outgoing& request,
-            const std::string& token, std::chrono::milliseconds interval);
+  void send(const Outbound& out);
   void on_response(const std::shared_ptr<SessionImpl>& session, core::Outgoing::Kind kind,
-                   HttpResponse response);
+                   const HttpResponse& response);
   void finish_loop();
-  std::int64_t wall_ms() const;
 
-  ClientCore& core_;
+  Parts parts_;
 
   mutable std::mutex mutex_;
   std::condition_variable progress_;  // notified after turns that made progress: flush() waits on it
-  std::unordered_map<const SessionImpl*, std::shared_ptr<SessionImpl>> sessions_;
   std::vector<std::shared_ptr<SessionImpl>> pokes_;
+  std::optional<double> client_cap_;
   bool quit_ = false;
   core::TimePoint quit_deadline_{};
   bool running_ = false;
@@ -92,7 +111,7 @@ class Scheduler {
   bool woken_ = false;
   core::TimePoint asleep_until_{};
   std::thread thread_;
-  std::thread::id thread_id_;
+  std::atomic<std::thread::id> thread_id_{};
 
   // Scheduler thread only.
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;

@@ -44,8 +44,7 @@ void Session::on_state_change(StateChangeCallback callback) { impl_->set_callbac
 void Session::on_balance(BalanceCallback callback) { impl_->set_balance_callback(std::move(callback), false); }
 void Session::on_low_balance(BalanceCallback callback) { impl_->set_balance_callback(std::move(callback), true); }
 void Session::set_max_credits(std::optional<double> max_credits) {
-  if (max_credits && !(*max_credits >= 0)) throw InvalidArgument("max_credits must be a number >= 0");
-  impl_->set_max_credits(max_credits);
+  impl_->set_max_credits(max_credits);  // validates
 }
 
 }  // namespace creditmeter

@@ -1,9 +1,13 @@
 #include "session_impl.hpp"
 
-#include "client_core.hpp"
-#include "creditmeter/errors.hpp"
+#include "callback_thread.hpp"
+#include "client_options.hpp"
 #include "core/journal_format.hpp"
+#include "creditmeter/errors.hpp"
+#include "fork_guard.hpp"
 #include "logger.hpp"
+#include "scheduler.hpp"
+#include "session_registry.hpp"
 
 namespace creditmeter {
 namespace detail {
@@ -12,67 +16,60 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 
-SessionImpl::SessionImpl(std::shared_ptr<ClientCore> core, std::string id,
-                         std::optional<core::SessionMachine> machine, Callbacks callbacks,
-                         milliseconds idle_after)
-    : core_(std::move(core)), id_(std::move(id)), machine_(std::move(machine)),
+SessionImpl::SessionImpl(SessionContext context, std::string id, core::SessionMachine machine, bool metered,
+                         Callbacks callbacks, milliseconds idle_after)
+    : context_(std::move(context)), id_(std::move(id)), metered_(metered), machine_(std::move(machine)),
       callbacks_(std::move(callbacks)) {
-  meter.clock = &core_->clock();
+  meter.clock = context_.clock;
   meter.idle_after_ns = duration_cast<nanoseconds>(idle_after).count();
-  meter.billed = machine_.has_value();
-  if (machine_ && machine_->stopped()) {
+  meter.billed = metered_;
+  if (machine_.stopped()) {
     // Recovered from a dead process's journal: nothing renders, the release is owed.
-    final_ms_ = machine_->final_ms();
-    local_stopped_ = true;
-    published_ = SessionState::stopped;
+    final_ms_ = machine_.final_ms();
     meter.gate.store(0, std::memory_order_release);
   } else {
     meter.gate.store(1u | (1u << 1), std::memory_order_release);  // active, generation 1
   }
+  // The grant's balance (and a low-balance alert) wait in the queue for open_callbacks().
+  std::lock_guard<std::mutex> lock(mutex_);
+  after_change_locked();
 }
 
 SessionImpl::~SessionImpl() {
-  if (!core_->in_forked_child()) core_->retire(stats());
+  if (!in_forked_child()) context_.registry->retire(this, stats());
 }
 
 void SessionImpl::check_usable() const {
   // Only the fork() rule: a Session outliving its (shut down) Client stays usable.
-  if (core_->in_forked_child()) {
+  if (in_forked_child()) {
     throw InvalidArgument("this Session was created in another process (before fork()): create a new Client in the child");
   }
 }
-bool SessionImpl::in_forked_child() const { return core_->in_forked_child(); }
+bool SessionImpl::in_forked_child() const { return fork_generation() != context_.fork_generation; }
 
 std::int64_t SessionImpl::total_ms_locked() const {
   if (final_ms_ >= 0) return final_ms_;
-  if (!machine_) return 0;
+  if (!metered_) return 0;
   return meter.active_ns.load(std::memory_order_acquire) / 1000000;
 }
 
 void SessionImpl::after_change_locked() {
-  SessionState now_state;
-  if (machine_) {
-    now_state = machine_->state();
-    for (auto& change : machine_->take_changes()) queued_.push_back(Event{Event::Kind::state, std::move(change), {}});
-    for (const auto& b : machine_->take_balance_events()) {
-      queued_.push_back(Event{b.kind == core::BalanceEvent::Kind::balance ? Event::Kind::balance : Event::Kind::low_balance,
-                              {}, BalanceUpdate{b.balance, b.minutes_left, b.session_credits}});
-    }
-  } else {
-    now_state = local_stopped_ ? SessionState::stopped
-                               : (local_paused_ ? SessionState::paused_by_user : SessionState::active);
-    if (now_state != published_) {
-      queued_.push_back(Event{Event::Kind::state,
-                              StateChange{published_, now_state, local_stopped_ ? Reason::stopped : Reason::user,
-                                          local_stopped_ ? "stopped"
-                                                         : (local_paused_ ? "paused by the application" : "resumed")},
-                              {}});
+  const SessionState now_state = machine_.state();
+  for (auto& change : machine_.take_changes()) queued_.push_back(Event{Event::Kind::state, std::move(change), {}});
+  for (const auto& b : machine_.take_balance_events()) {
+    const Event::Kind kind =
+        b.kind == core::BalanceEvent::Kind::balance ? Event::Kind::balance : Event::Kind::low_balance;
+    const BalanceUpdate update{b.balance, b.minutes_left, b.session_credits};
+    // A slow balance callback sees the latest balance, not a backlog: consecutive balance
+    // updates coalesce (state changes and low-balance alerts never do).
+    if (kind == Event::Kind::balance && !queued_.empty() && queued_.back().kind == Event::Kind::balance) {
+      queued_.back().balance = update;
+    } else {
+      queued_.push_back(Event{kind, {}, update});
     }
   }
-  if (machine_) {
-    const std::int64_t cap_ms = machine_->cap_active_ms();
-    meter.cap_ns.store(cap_ms > INT64_MAX / 1000000 ? INT64_MAX : cap_ms * 1000000, std::memory_order_relaxed);
-  }
+  const std::int64_t cap_ms = machine_.cap_active_ms();
+  meter.cap_ns.store(cap_ms > INT64_MAX / 1000000 ? INT64_MAX : cap_ms * 1000000, std::memory_order_relaxed);
   // The gate: bit 0 = may render; a new generation each time the session becomes active,
   // so the first frame after a pause never bills the gap.
   const std::uint64_t gate = meter.gate.load(std::memory_order_relaxed);
@@ -82,153 +79,184 @@ void SessionImpl::after_change_locked() {
   } else if (!active && (gate & 1u) != 0) {
     meter.gate.store(gate & ~std::uint64_t{1}, std::memory_order_release);
   }
-  published_ = now_state;
 }
 
-void SessionImpl::notify() {
-  if (machine_) {
-    core_->scheduler().poke(shared_from_this());
-  } else {
-    dispatch_changes(core_->logger());  // audio-only: no scheduler thread exists
+void SessionImpl::notify(std::vector<core::LogLine> logs) {
+  // Metered sessions: the scheduler takes the machine's log lines and acts on the change.
+  // Audio-only ones have no scheduler: their lines are logged here, by the caller.
+  for (const auto& line : logs) context_.logger->log(line.level, line.message);
+  if (metered_) context_.scheduler->poke(shared_from_this());
+  deliver_events();
+}
+
+std::vector<core::LogLine> SessionImpl::local_logs_locked() {
+  return metered_ ? std::vector<core::LogLine>{} : machine_.take_logs();
+}
+
+void SessionImpl::open_callbacks() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    callbacks_open_ = true;
   }
+  deliver_events();
+}
+
+void SessionImpl::deliver_events() {
+  bool any_callback;
+  {
+    std::lock_guard<std::mutex> lock(callback_mutex_);
+    any_callback = !detached_ && (callbacks_.on_state_change || callbacks_.on_balance || callbacks_.on_low_balance);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!callbacks_open_ || queued_.empty() || posted_) return;
+    if (!any_callback) {
+      // Nobody listens: the events are dropped here rather than carried to a thread (a client
+      // whose sessions have no callbacks never starts its callback thread).
+      queued_.clear();
+      return;
+    }
+    if (metered_) posted_ = true;
+  }
+  if (metered_) {
+    context_.callbacks->post(shared_from_this(), context_.owner);
+  } else {
+    dispatch_changes(*context_.logger);  // audio-only: the caller's thread (no thread of its own)
+  }
+}
+
+template <typename Change>
+void SessionImpl::user_change(Change&& change) {
+  std::vector<core::LogLine> logs;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!change()) return;
+    after_change_locked();  // state() and may_render() show it before the call returns
+    logs = local_logs_locked();
+  }
+  notify(std::move(logs));
 }
 
 void SessionImpl::pause() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (machine_) machine_->pause();
-    else if (!local_stopped_) local_paused_ = true;
-    after_change_locked();
-  }
-  notify();
+  user_change([this] {
+    machine_.pause();
+    return true;
+  });
 }
 
 void SessionImpl::resume() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (machine_) machine_->resume();
-    else local_paused_ = false;
-    after_change_locked();
-  }
-  notify();
+  user_change([this] {
+    machine_.resume();
+    return true;
+  });
 }
 
 void SessionImpl::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (final_ms_ >= 0) return;
-    final_ms_ = machine_ ? meter.active_ns.load(std::memory_order_acquire) / 1000000 : 0;
-    if (machine_) machine_->stop(final_ms_);
-    local_stopped_ = true;
-    after_change_locked();
-  }
-  notify();
+  user_change([this] {
+    if (final_ms_ >= 0) return false;
+    final_ms_ = metered_ ? meter.active_ns.load(std::memory_order_acquire) / 1000000 : 0;
+    machine_.stop(final_ms_);
+    return true;
+  });
 }
 
 SessionState SessionImpl::state() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return published_;
+  return machine_.state();
 }
 
 Reason SessionImpl::reason() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (machine_) return machine_->reason();
-  return local_stopped_ ? Reason::stopped : (local_paused_ ? Reason::user : Reason::none);
+  return machine_.reason();
 }
 
 SessionStats SessionImpl::stats() const {
   SessionStats s;
   std::lock_guard<std::mutex> lock(mutex_);
   s.active_ms = total_ms_locked();
-  if (machine_) machine_->fill_stats(core_->clock().now(), s);
+  machine_.fill_stats(context_.clock->now(), s);
   return s;
 }
 
 std::int64_t SessionImpl::flush_target() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (machine_) machine_->request_flush();
+  machine_.request_flush();
   return total_ms_locked();
 }
 
 bool SessionImpl::delivered(std::int64_t target_ms) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return !machine_ || machine_->delivered(target_ms);
+  return machine_.delivered(target_ms);
 }
 
 std::int64_t SessionImpl::unacknowledged_ms() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return machine_ ? machine_->unacknowledged_ms(total_ms_locked()) : 0;
+  return machine_.unacknowledged_ms(total_ms_locked());
 }
 
 core::TimePoint SessionImpl::first_step_at() const {
-  bool balance_callbacks;
-  {
-    std::lock_guard<std::mutex> lock(callback_mutex_);
-    balance_callbacks = callbacks_.on_balance || callbacks_.on_low_balance;
-  }
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!machine_ || machine_->has_output() || !queued_.empty()) return core::TimePoint::min();
-  if (balance_callbacks && machine_->has_balance_events()) return core::TimePoint::min();
-  return machine_->next_wakeup();
+  if (machine_.has_output()) return core::TimePoint::min();
+  return machine_.next_wakeup();
+}
+
+void SessionImpl::fill_step_locked(core::TimePoint now, std::int64_t wall_ms, Step& out) {
+  out.request = machine_.next_request(now, wall_ms, total_ms_locked());
+  if (out.request) out.token = machine_.token();
+  out.interval = machine_.interval();
+  out.next_wakeup = machine_.next_wakeup();
+  out.finished = machine_.finished();
 }
 
 SessionImpl::Step SessionImpl::step(core::TimePoint now, std::int64_t wall_ms) {
   Step out;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!machine_) {
-    out.finished = true;
-    return out;
-  }
-  out.request = machine_->next_request(now, wall_ms, total_ms_locked());
-  if (out.request) out.token = machine_->token();
-  out.interval = machine_->interval();
-  out.next_wakeup = machine_->next_wakeup();
-  out.finished = machine_->finished();
-  out.logs = machine_->take_logs();
-  out.journal = machine_->take_journal();
+  fill_step_locked(now, wall_ms, out);
+  out.logs = machine_.take_logs();
+  out.journal = machine_.take_journal();
   after_change_locked();
   return out;
 }
 
-SessionImpl::Step SessionImpl::on_answer(core::TimePoint now, const core::Answer& answer) {
+SessionImpl::Step SessionImpl::answer(core::TimePoint now, std::int64_t wall_ms, const core::Answer& answer,
+                                      bool then_step) {
   Step out;
+  out.stepped = then_step;
   std::lock_guard<std::mutex> lock(mutex_);
-  machine_->on_answer(now, answer);
+  machine_.on_answer(now, answer);
+  if (then_step) fill_step_locked(now, wall_ms, out);
+  out.logs = machine_.take_logs();
+  out.journal = machine_.take_journal();
   after_change_locked();
-  out.logs = machine_->take_logs();
-  out.journal = machine_->take_journal();
   return out;
 }
 
 void SessionImpl::set_local_hold(Reason reason, bool on) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!machine_) return;
-  machine_->set_local_hold(reason, on);
+  machine_.set_local_hold(reason, on);
   after_change_locked();
 }
 
 void SessionImpl::set_max_credits(std::optional<double> max_credits) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!machine_) return;
-    machine_->set_max_credits(max_credits);
-    after_change_locked();
-  }
-  notify();
+  check_max_credits(max_credits, "max_credits");
+  user_change([this, max_credits] {
+    machine_.set_max_credits(max_credits);
+    return true;
+  });
 }
 
 double SessionImpl::projected_credits() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return machine_ ? machine_->projected_credits(total_ms_locked()) : 0.0;
+  return machine_.projected_credits(total_ms_locked());
 }
 
 std::vector<std::string> SessionImpl::journal_snapshot() const {
   std::vector<std::string> records;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!machine_) return records;
-  records.push_back(core::session_record(id_, machine_->model(), machine_->surface(), machine_->interval().count(),
-                                         machine_->grace().count()));
-  for (const auto& op : machine_->journal_snapshot(total_ms_locked())) {
+  if (!metered_) return records;
+  records.push_back(core::session_record(id_, machine_.model(), machine_.surface(), machine_.interval().count(),
+                                         machine_.grace().count()));
+  for (const auto& op : machine_.journal_snapshot(total_ms_locked())) {
     records.push_back(core::journal_op_record(id_, op));
   }
   return records;
@@ -249,11 +277,11 @@ void SessionImpl::detach_callbacks() {
   detached_ = true;
   // Called from inside this session's own callback: it is the one running; nothing after.
   if (dispatching_thread_ == std::this_thread::get_id()) return;
-  // A callback of this session runs on the scheduler thread: wait for it to return, in
+  // A callback of this session runs on the callback thread: wait for it to return, in
   // slices, saying why we wait if it takes long (a callback blocked on the caller).
   while (running_callbacks_ > 0) {
     if (!callback_idle_.wait_for(lock, std::chrono::seconds(1), [this] { return running_callbacks_ == 0; })) {
-      core_->logger().warning("session " + id_ + ": ~Session waits for its state-change callback to return");
+      context_.logger->warning("session " + id_ + ": ~Session waits for its state-change callback to return");
     }
   }
 }
@@ -262,7 +290,9 @@ void SessionImpl::dispatch_changes(const Logger& logger) {
   std::vector<Event> events;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!callbacks_open_) return;
     events.swap(queued_);
+    posted_ = false;  // what is queued from now on needs a new post
   }
   for (const auto& event : events) {
     StateChangeCallback on_state;

@@ -20,20 +20,34 @@
 namespace creditmeter {
 namespace detail {
 
-class ClientCore;
+class CallbackThread;
 class Logger;
+class Scheduler;
+class SessionRegistry;
+
+// What a session uses of its Client. `owner` keeps the rest alive: a Session may outlive
+// its Client object, never the parts it uses.
+struct SessionContext {
+  std::shared_ptr<void> owner;
+  Clock* clock = nullptr;
+  Scheduler* scheduler = nullptr;
+  CallbackThread* callbacks = nullptr;
+  SessionRegistry* registry = nullptr;
+  const Logger* logger = nullptr;
+  unsigned fork_generation = 0;  // fork() guard: a child must create its own Client
+};
 
 class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
  public:
-  // A metered session (machine given) or an audio-only one (no machine: never billed).
   struct Callbacks {
     StateChangeCallback on_state_change;
     BalanceCallback on_balance;
     BalanceCallback on_low_balance;
   };
-  SessionImpl(std::shared_ptr<ClientCore> core, std::string id,
-              std::optional<core::SessionMachine> machine, Callbacks callbacks,
-              std::chrono::milliseconds idle_after);
+  // A metered session, or an audio-only one (`metered` false: its machine is
+  // SessionMachine::audio_only, it is never billed and has no scheduler).
+  SessionImpl(SessionContext context, std::string id, core::SessionMachine machine, bool metered,
+              Callbacks callbacks, std::chrono::milliseconds idle_after);
 
   ~SessionImpl();  // its stats join the client's usage() tally
   const std::string& id() const { return id_; }
@@ -56,10 +70,16 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   double projected_credits() const;
   // ~Session: no callback runs after this returns (waits for one running on another thread).
   void detach_callbacks();
+  // Callbacks are held from construction until this: a session's first callback runs only
+  // after its start_session() has returned (and its C handle is filled in).
+  void open_callbacks();
+  // Any thread, outside SDK locks: hands queued events to their thread (the client's
+  // callback thread; the calling thread for audio-only sessions, which have none).
+  void deliver_events();
+  const std::shared_ptr<void>& owner() const { return context_.owner; }
   // For flush(): the meter's total now, and a request to send it at once.
   std::int64_t flush_target();
   bool delivered(std::int64_t target_ms) const;
-  bool metered() const { return machine_.has_value(); }
 
   // Before the scheduler has it (start_session): when the scheduler must first step this
   // session. At once when it has a callback to run or a line to log; otherwise at its
@@ -67,7 +87,10 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   core::TimePoint first_step_at() const;
 
   // --- scheduler thread -------------------------------------------------------------
+  // What the machine decided in one step. `stepped` false: only an answer was taken (an
+  // aborted request at shutdown), nothing about the next request was decided.
   struct Step {
+    bool stepped = true;
     std::optional<core::Outgoing> request;
     std::string token;  // to authorize `request`
     std::chrono::milliseconds interval{60000};
@@ -77,11 +100,15 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
     std::vector<core::JournalOp> journal;
   };
   Step step(core::TimePoint now, std::int64_t wall_ms);
-  Step on_answer(core::TimePoint now, const core::Answer& answer);
+  // The answer to the request on the wire and, unless `then_step` is false, the next step:
+  // one lock, one publish.
+  Step answer(core::TimePoint now, std::int64_t wall_ms, const core::Answer& answer, bool then_step);
   void set_local_hold(Reason reason, bool on);
   // The records that rebuild this session in a compacted journal.
   std::vector<std::string> journal_snapshot() const;
-  // Runs the queued transitions through the callback, outside every SDK lock.
+
+  // --- the callback thread (or the caller, audio-only) --------------------------------
+  // Runs the queued events through the callbacks, outside every SDK lock.
   void dispatch_changes(const Logger& logger);
   std::int64_t unacknowledged_ms() const;
   std::uint64_t timer_generation = 0;  // stale timer entries are skipped
@@ -90,16 +117,21 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
  private:
   std::int64_t total_ms_locked() const;
   void after_change_locked();  // publishes the gate and queues the transitions
-  void notify();               // wakes the scheduler (or runs callbacks, audio-only)
+  void fill_step_locked(core::TimePoint now, std::int64_t wall_ms, Step& out);
+  // Logs an audio-only session's lines, wakes the scheduler (metered), delivers events.
+  void notify(std::vector<core::LogLine> logs = {});
+  std::vector<core::LogLine> local_logs_locked();  // audio-only: the machine's lines
+  // A user's call (pause, resume, stop, a cap): `change` runs under the lock and returns
+  // whether it changed anything; then the state is published and the scheduler poked.
+  template <typename Change>
+  void user_change(Change&& change);
 
-  const std::shared_ptr<ClientCore> core_;
+  const SessionContext context_;
   const std::string id_;
+  const bool metered_;
 
   mutable std::mutex mutex_;
-  std::optional<core::SessionMachine> machine_;
-  // Audio-only sessions have no machine: their holds live here.
-  bool local_paused_ = false;
-  bool local_stopped_ = false;
+  core::SessionMachine machine_;  // the one state: state() and the gate are read from it
   std::int64_t final_ms_ = -1;  // frozen at stop(): stats() then match the release exactly
   // Transitions and balance events, in order, for the callbacks.
   struct Event {
@@ -108,7 +140,8 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
     BalanceUpdate balance;
   };
   std::vector<Event> queued_;
-  SessionState published_ = SessionState::active;
+  bool posted_ = false;           // queued_ is with the callback thread already
+  bool callbacks_open_ = false;   // see open_callbacks()
 
   // The callback and its gate: ~Session must not return while the callback runs.
   mutable std::mutex callback_mutex_;

@@ -19,7 +19,7 @@
 namespace creditmeter {
 
 namespace detail {
-class ClientCore;
+class ClientImpl;
 struct Access;
 }  // namespace detail
 
@@ -62,8 +62,8 @@ class CREDITMETER_API Client {
 
  private:
   friend struct detail::Access;
-  explicit Client(std::shared_ptr<detail::ClientCore> core);
-  std::shared_ptr<detail::ClientCore> core_;
+  explicit Client(std::shared_ptr<detail::ClientImpl> impl);
+  std::shared_ptr<detail::ClientImpl> impl_;
 };
 
 }  // namespace creditmeter

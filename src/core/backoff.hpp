@@ -1,5 +1,5 @@
 #pragma once
-// The retry schedule of DESIGN.md: base min(1 s, interval/4), doubling, full jitter, capped
+// The retry schedule (docs/LIFECYCLE.md, "Timing rules"): base min(1 s, interval/4), doubling, full jitter, capped
 // at min(30 s, interval), or min(5 s, interval) while paused offline so that an avatar
 // comes back within seconds of connectivity. A Retry-After overrides it, clamped to 60 s.
 

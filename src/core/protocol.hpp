@@ -50,7 +50,7 @@ struct ApiError {
   std::optional<milliseconds> retry_after;
 };
 
-// What an answer means to a session (DESIGN.md "Status codes").
+// What an answer means to a session (docs/PROTOCOL.md, "Errors and what a client should do").
 enum class AnswerKind {
   ok,                // 2xx
   insufficient,      // 402: usage acknowledged, pause for billing

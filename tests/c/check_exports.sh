@@ -35,7 +35,7 @@ while IFS= read -r sym; do
   bad=$((bad + 1))
 done <<<"$symbols"
 
-# The fixed C names of DESIGN.md and issue 4.
+# The fixed C names (include/creditmeter/creditmeter.h, docs/INTEGRATION.md).
 fixed=(cm_client_options_init cm_client_new cm_client_free cm_client_flush cm_session_options_init
   cm_client_start_session cm_session_frame cm_session_may_render cm_session_stop cm_session_id
   cm_session_free cm_status_str cm_version cm_last_error cm_session_pause cm_session_resume

@@ -1,5 +1,5 @@
 // Chaos: 21 sessions on 3 clients while a seeded random schedule of every emulator fault
-// plays. Afterwards every invariant of DESIGN.md holds. The seed is printed; run again with
+// plays. Afterwards every billing invariant (docs/ARCHITECTURE.md, "Invariants") holds. The seed is printed; run again with
 // CREDITMETER_CHAOS_SEED=<seed> to replay the same fault schedule.
 
 #include <catch2/catch.hpp>

@@ -54,7 +54,7 @@ inline ClientOptions client_options(const EmulatorProcess& emu, const std::strin
 }
 
 // A simulated 25 fps renderer on its own thread, gated on may_render(). It measures the
-// time it really rendered (T of DESIGN.md's invariant) and whether it rendered while the
+// time it really rendered (T of the billing invariant, docs/ARCHITECTURE.md) and whether it rendered while the
 // session said no.
 class Renderer {
  public:

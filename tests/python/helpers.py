@@ -73,7 +73,7 @@ class Renderer:
 
 
 def stop_and_check_billing(emulator: Any, client: Any, session: Any) -> Any:
-    """stop() + flush(), then DESIGN.md's invariant: the ledger's active_ms equals the
+    """stop() + flush(), then the billing invariant (docs/ARCHITECTURE.md): the ledger's active_ms equals the
     client's active_ms and reported_ms exactly. Returns the session's final stats."""
     session.stop()
     assert client.flush(5.0)

@@ -39,6 +39,9 @@ def test_balance_updates_arrive_with_minutes_left(emulator, make_client):
     r.stop()
     s.stop()
     assert client.flush(5.0)
+    # Callbacks follow on the client's callback thread: the last balance update may still be
+    # on its way when flush() returns.
+    assert wait_until(lambda: balances.updates[-1].balance == pytest.approx(s.stats().balance), 5)
     first = balances.updates[0]
     assert isinstance(first, creditmeter.BalanceUpdate)
     assert first.balance == pytest.approx(100)

@@ -3,6 +3,8 @@
 // but time and the network are the test's.
 
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -11,12 +13,24 @@
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
-#include "client_core.hpp"
+#include "client_impl.hpp"
 #include "creditmeter/creditmeter.hpp"
 #include "fake_transport.hpp"
 
 namespace creditmeter {
 namespace testing {
+
+// The threads of this process whose name (/proc/self/task/*/comm) is `name`; all of them
+// when `name` is empty.
+inline int thread_count(const std::string& name = {}) {
+  int n = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (name.empty() || (std::getline(comm, line) && line == name)) ++n;
+  }
+  return n;
+}
 
 inline std::string base64url(const std::string& in) {
   std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
@@ -114,14 +128,18 @@ struct Harness {
       std::lock_guard<std::mutex> lock(*sink_mutex);
       sink_logs->push_back(m);
     };
-    client = detail::Access::make_client(detail::ClientCore::create(std::move(o), transport));
+    client = detail::Access::make_client(detail::ClientImpl::create(std::move(o), transport));
   }
 
   std::vector<std::string> log_lines() const {
     std::lock_guard<std::mutex> lock(*logs_mutex);
     return *logs;
   }
-  bool scheduler_started() { return detail::Access::core(*client)->scheduler().started(); }
+  // Whether the client's I/O thread runs: counted from the process's threads by name.
+  static bool scheduler_started() { return thread_count("creditmeter") > 0; }
+  // The process's threads when the harness was built: a call that "starts no thread" leaves
+  // this count as it was (a thread not yet named counts too).
+  const int threads_at_start = thread_count();
 };
 
 }  // namespace testing

@@ -1,0 +1,63 @@
+#pragma once
+// The wire seam: turns what a session wants sent (core::Outgoing) into an HTTP request for
+// this client's server and credentials, and an HTTP response into a core::Answer. It knows
+// URLs, headers and timeouts; core/protocol knows bodies and meanings; the transport only
+// carries bytes. Also the synchronous calls' requests and the exceptions their refusals
+// become. Immutable after construction: any thread may use it.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "core/protocol.hpp"
+#include "creditmeter/credit_summary.hpp"
+#include "creditmeter/options.hpp"
+#include "transport.hpp"
+
+namespace creditmeter {
+namespace detail {
+
+class Wire {
+ public:
+  // `base_url` already validated (endpoint.hpp); `api_secret` may be empty with a provider.
+  Wire(std::string base_url, std::string api_secret, TokenProvider token_provider,
+       std::chrono::milliseconds request_timeout);
+  ~Wire();  // wipes the secret
+  Wire(const Wire&) = delete;
+  Wire& operator=(const Wire&) = delete;
+
+  // The HTTP request for `out`; `token` authorizes heartbeats and releases. A heartbeat's
+  // timeout is min(request_timeout, max(interval, 1 s)): a hung request must not outlive an
+  // interval, the next attempt is better news.
+  HttpRequest request(const core::Outgoing& out, const std::string& token,
+                      std::chrono::milliseconds interval) const;
+  // The one reading of a response to a request of `kind` (core::decode_answer).
+  static core::Answer answer(core::Outgoing::Kind kind, const HttpResponse& response, std::int64_t wall_s);
+
+  // Secretless mode: the app's backend mints tokens. provide_token() runs the provider and
+  // wraps its answer like an HTTP 200 (or a failure without an answer) for answer().
+  bool provides_tokens() const { return static_cast<bool>(token_provider_); }
+  HttpResponse provide_token(const std::string& session_id) const;
+
+  // --- the synchronous calls (the caller's thread) -------------------------------------
+  // The token exchange at start: through the provider, or `transport.perform`. Throws the
+  // typed error of a refusal (AuthenticationError, InsufficientCredits, ...).
+  core::TokenGrant exchange(Transport& transport, const std::string& session_id, const std::string& model,
+                            const std::string& surface) const;
+  // GET /v2/credit-summaries. Throws InvalidArgument in secretless mode, else like exchange().
+  CreditSummary credit_summary(Transport& transport) const;
+
+  const std::string& base_url() const { return base_url_; }
+  const std::string& api_secret() const { return api_secret_; }
+
+ private:
+  [[noreturn]] void throw_for(const HttpResponse& response, const std::string& action) const;
+
+  const std::string base_url_;
+  std::string api_secret_;
+  const TokenProvider token_provider_;
+  const std::chrono::milliseconds request_timeout_;
+};
+
+}  // namespace detail
+}  // namespace creditmeter

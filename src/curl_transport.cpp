@@ -238,7 +238,7 @@ void CurlTransport::start_queued() {
   in_flight_.store(active_.size() + queued_.size());
 }
 
-void CurlTransport::poll(std::chrono::milliseconds max_wait) {
+void CurlTransport::poll(std::chrono::milliseconds max_wait, int wake_fd) {
   // Drive first, and wait only when nothing finished: a transfer can complete in this first
   // perform (an answer whose body arrived after its headers, in a second segment), and
   // waiting before running its completion would delay it by the whole wait (up to 1 s).
@@ -247,7 +247,11 @@ void CurlTransport::poll(std::chrono::milliseconds max_wait) {
   std::vector<std::unique_ptr<Transfer>> finished = collect_finished();
   const long wait = static_cast<long>(std::clamp<long long>(max_wait.count(), 0, 1000));
   if (finished.empty() && wait > 0) {
-    curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait), nullptr);
+    curl_waitfd extra{};
+    extra.fd = wake_fd;
+    extra.events = CURL_WAIT_POLLIN;
+    curl_multi_poll(multi_, wake_fd >= 0 ? &extra : nullptr, wake_fd >= 0 ? 1u : 0u,
+                    static_cast<int>(wait), nullptr);
     curl_multi_perform(multi_, &running);
     finished = collect_finished();
   }

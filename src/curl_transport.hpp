@@ -36,7 +36,7 @@ class CurlTransport final : public Transport {
 
   HttpResponse perform(const HttpRequest& request) override;
   void submit(HttpRequest request, Completion done) override;
-  void poll(std::chrono::milliseconds max_wait) override;
+  void poll(std::chrono::milliseconds max_wait, int wake_fd) override;
   void wakeup() override;
   void abort_all() override;
   // Transfers on the wire plus those waiting for a free slot.

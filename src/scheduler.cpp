@@ -155,7 +155,7 @@ void Scheduler::run() {
     flush_outbox();
     maintain_journal();
     maintain_client_cap();
-    transport.poll(std::max(wait, milliseconds(0)));
+    transport.poll(std::max(wait, milliseconds(0)), /*wake_fd=*/-1);
   }
 
   finish_loop();

@@ -36,9 +36,10 @@ class Transport {
   virtual HttpResponse perform(const HttpRequest& request) = 0;
   // Asynchronous request, scheduler thread only: `done` runs later inside poll().
   virtual void submit(HttpRequest request, Completion done) = 0;
-  // Scheduler thread: drives transfers, waits up to `max_wait` for I/O or wakeup(), then
-  // runs the completions of finished transfers.
-  virtual void poll(std::chrono::milliseconds max_wait) = 0;
+  // Scheduler thread: drives transfers, waits up to `max_wait` for I/O, wakeup() or
+  // `wake_fd` becoming readable (the scheduler's timer, which counts suspended time; -1:
+  // none; poll() never reads it), then runs the completions of finished transfers.
+  virtual void poll(std::chrono::milliseconds max_wait, int wake_fd) = 0;
   // Any thread: makes a waiting poll() return at once.
   virtual void wakeup() = 0;
   // Scheduler thread: ends every transfer in flight; their completions run (aborted) now.

@@ -125,13 +125,13 @@ TEST_CASE("CurlTransport: an answer already on the socket completes in poll() wi
 
   // Drive the transfer (poll(0) never waits) until the server has the whole request.
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!server.request_received() && std::chrono::steady_clock::now() < deadline) transport.poll(1ms);
+  while (!server.request_received() && std::chrono::steady_clock::now() < deadline) transport.poll(1ms, -1);
   REQUIRE(server.request_received());
   REQUIRE(status == -1);
 
   server.answer_now();  // the whole answer is now in the client socket's receive queue
   const auto t0 = std::chrono::steady_clock::now();
-  transport.poll(1000ms);
+  transport.poll(1000ms, -1);
   const auto took = std::chrono::steady_clock::now() - t0;
   CHECK(status == 200);
   CHECK(transport.in_flight() == 0);
@@ -191,7 +191,7 @@ struct Burst {
   bool drive(Done done) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < deadline) {
-      transport.poll(5ms);
+      transport.poll(5ms, -1);
       max_connections = std::max(max_connections, connections_to(emulator.port()));
       if (done()) return true;
     }

@@ -47,7 +47,7 @@ class FakeTransport final : public detail::Transport {
     changed_.notify_all();
   }
 
-  void poll(std::chrono::milliseconds max_wait) override {
+  void poll(std::chrono::milliseconds max_wait, int /*wake_fd*/) override {
     std::vector<std::pair<detail::Completion, detail::HttpResponse>> ready;
     {
       std::unique_lock<std::mutex> lock(mutex_);

@@ -40,7 +40,7 @@ def test_stop_and_flush_inside_a_callback(emulator, make_client):
     seen = []
 
     def on_change(change):
-        seen.append((change.to_state, creditmeter._native._is_scheduler_thread()))
+        seen.append((change.to_state, creditmeter._native._is_callback_thread()))
         if change.to_state == "paused_by_user":
             seen.append(("flush", client.flush(10.0)))  # would wait on itself: False at once
             s.stop()

@@ -29,7 +29,7 @@ void init_session(py::module_& m);
 void init_client(py::module_& m);
 // _at_exit, which creditmeter/__init__.py registers with atexit.
 void init_interpreter_exit(py::module_& m);
-// _is_scheduler_thread, a test hook.
+// _is_callback_thread, a test hook.
 void init_callbacks(py::module_& m);
 
 }  // namespace creditmeter_python

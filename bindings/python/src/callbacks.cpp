@@ -13,7 +13,7 @@
 
 namespace creditmeter_python {
 
-thread_local bool t_scheduler_thread = false;
+thread_local bool t_callback_thread = false;
 
 namespace {
 
@@ -64,7 +64,7 @@ void write_stderr(const std::string& line) {
 cm::StateChangeCallback make_state_callback(py::object fn, std::string session_label) {
   auto holder = std::make_shared<PyCallable>(std::move(fn));
   return [holder, session_label](const cm::StateChange& change) {
-    t_scheduler_thread = true;
+    t_callback_thread = true;
     PyEntry entry;
     if (!entry.ok()) return;
     py::gil_scoped_acquire gil;
@@ -80,14 +80,14 @@ cm::StateChangeCallback make_state_callback(py::object fn, std::string session_l
   };
 }
 
-// on_balance / on_low_balance: like the state-change callback (scheduler thread, takes the
+// on_balance / on_low_balance: like the state-change callback (callback thread, takes the
 // GIL, exceptions logged), called with a BalanceUpdate.
 cm::BalanceCallback make_balance_callback(py::object fn, std::string what) {
   if (fn.is_none()) return nullptr;
   if (!PyCallable_Check(fn.ptr())) throw py::type_error(what + ": expected a callable or None");
   auto holder = std::make_shared<PyCallable>(std::move(fn));
   return [holder, what](const cm::BalanceUpdate& update) {
-    t_scheduler_thread = true;
+    t_callback_thread = true;
     PyEntry entry;
     if (!entry.ok()) return;
     py::gil_scoped_acquire gil;
@@ -144,8 +144,8 @@ cm::TokenProvider make_token_provider(py::object fn) {
 }
 
 void init_callbacks(py::module_& m) {
-  // Tells a test whether a callback runs on the scheduler thread.
-  m.def("_is_scheduler_thread", [] { return t_scheduler_thread; });
+  // Tells a test whether a callback runs on a client's callback thread.
+  m.def("_is_callback_thread", [] { return t_callback_thread; });
 }
 
 }  // namespace creditmeter_python

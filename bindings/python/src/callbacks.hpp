@@ -10,9 +10,9 @@
 
 namespace creditmeter_python {
 
-// True on the scheduler threads (set by the first state-change or balance callback they run).
-// flush() reads it: called from a callback, it would wait on its own thread.
-extern thread_local bool t_scheduler_thread;
+// True on the clients' callback threads (set by the first state-change or balance callback they
+// run). flush() reads it: called from a callback, it returns False at once (the C++ rule).
+extern thread_local bool t_callback_thread;
 
 // One line on stderr, for when Python cannot be entered (at exit) or failed itself.
 void write_stderr(const std::string& line);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "callbacks.hpp"
+#include "checked_self.hpp"
 #include "context_manager.hpp"
 #include "conversions.hpp"
 #include "interpreter_exit.hpp"
@@ -88,6 +89,7 @@ void PyClient::close() {
   std::shared_ptr<cm::Client> last;
   {
     std::lock_guard<std::mutex> lock(g_registry_mutex);
+    closing_ = true;
     last = std::move(client_);
   }
   ClientRef ref{std::move(last)};
@@ -122,31 +124,32 @@ SessionHolder PyClient::start_session(const std::string& model, const std::strin
   return std::make_unique<PySession>(std::move(session));
 }
 
-bool PyClient::flush(double timeout_s) {
+bool PyClient::flush(double timeout_s, const FlushCancel* cancel) {
   const std::int64_t total = to_ms(timeout_s, "flush(): timeout", /*allow_infinite=*/true);
-  if (t_scheduler_thread) return false;  // from a callback: it would wait on itself
+  // The C++ rule (False at once on a callback thread), checked here because the slices below
+  // would otherwise repeat it without end.
+  if (t_callback_thread) return false;
   ClientRef c = get();
+  // The C++ flush cannot be woken before its timeout, so it waits in slices: between them
+  // close() on another thread, a cancel (creditmeter.aio) and Ctrl-C are seen.
   using clock = std::chrono::steady_clock;
-  const auto start = clock::now();
   const auto slice = milliseconds(100);
+  const auto deadline = total < 0 ? clock::time_point::max() : clock::now() + milliseconds(total);
   for (;;) {
     milliseconds wait = slice;
     if (total >= 0) {
-      const auto left = milliseconds(total) - std::chrono::duration_cast<milliseconds>(clock::now() - start);
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock::now());
       wait = std::max(milliseconds(0), std::min(slice, left));
     }
-    const auto t0 = clock::now();
     bool done;
     {
       py::gil_scoped_release nogil;
       done = c->flush(wait);
     }
     if (done) return true;
+    if (closing_ || (cancel != nullptr && cancel->cancelled)) return false;
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();  // Ctrl-C
-    const auto now = clock::now();
-    if (total >= 0 && now - start >= milliseconds(total)) return false;
-    // flush() gave up well before its slice ended: the client is shutting down.
-    if (wait >= milliseconds(20) && now - t0 < wait / 2) return false;
+    if (clock::now() >= deadline) return false;
   }
 }
 
@@ -175,6 +178,10 @@ void PyClient::set_max_credits(std::optional<double> max_credits) {
 }
 
 void init_client(py::module_& m) {
+  py::class_<FlushCancel>(m, "_FlushCancel", "Ends a Client.flush() in progress (creditmeter.aio).")
+      .def(py::init<>())
+      .def("cancel", [](FlushCancel& f) { f.cancelled = true; });
+
   auto client_class = py::class_<PyClient>(m, "Client",
                        "One Client per account and server. Makes no network call until start_session(). "
                        "A context manager: leaving the `with` block calls close().")
@@ -187,7 +194,7 @@ void init_client(py::module_& m) {
            py::arg("connect_timeout") = 5.0, py::arg("request_timeout") = 15.0, py::arg("idle_after") = 1.0,
            py::arg("log") = py::none(), py::arg("log_level") = "warning", py::arg("token_provider") = py::none(),
            py::arg("max_credits") = py::none())
-      .def("start_session", &PyClient::start_session, py::arg("model") = "essence", py::arg("surface") = "cloud",
+      .def("start_session", checked(&PyClient::start_session), py::arg("model") = "essence", py::arg("surface") = "cloud",
            py::arg("audio_only") = false, py::kw_only(), py::arg("on_state_change") = py::none(),
            py::arg("session_id") = "", py::arg("on_balance") = py::none(), py::arg("on_low_balance") = py::none(),
            py::arg("low_balance_minutes") = 5.0, py::arg("low_balance_credits") = py::none(),
@@ -197,21 +204,23 @@ void init_client(py::module_& m) {
            "on_balance/on_low_balance take a BalanceUpdate; the low-balance threshold is "
            "low_balance_credits when given, else low_balance_minutes of runtime at the session's rate; "
            "max_credits caps the session's spending (see docs/CREDITS.md).")
-      .def("flush", &PyClient::flush, py::arg("timeout_s") = 5.0,
+      .def("flush", checked(&PyClient::flush), py::arg("timeout_s") = 5.0, py::kw_only(),
+           py::arg("_cancel") = py::none(),
            "Sends all unreported usage and waits up to timeout_s seconds (float, inf = no limit) for "
-           "the acknowledgement. True when all was acknowledged. Releases the GIL; Ctrl-C interrupts it.")
-      .def("credit_summary", &PyClient::credit_summary, "GET /v2/credit-summaries (releases the GIL).")
-      .def("estimate", &PyClient::estimate, py::arg("model") = "essence", py::arg("surface") = "cloud",
+           "the acknowledgement. True when all was acknowledged. Releases the GIL; Ctrl-C interrupts it, "
+           "close() on another thread ends it (False).")
+      .def("credit_summary", checked(&PyClient::credit_summary), "GET /v2/credit-summaries (releases the GIL).")
+      .def("estimate", checked(&PyClient::estimate), py::arg("model") = "essence", py::arg("surface") = "cloud",
            "Whole minutes the balance buys for model/surface: the server's figure when it sends one, else "
            "floor(balance / rate) of the rate card. Raises InvalidArgument for an unknown pair "
            "(releases the GIL; one server call).")
-      .def("usage", &PyClient::usage, "The sum of the stats of every session this client started (a ClientUsage).")
-      .def("set_max_credits", &PyClient::set_max_credits, py::arg("max_credits").none(true),
+      .def("usage", checked(&PyClient::usage), "The sum of the stats of every session this client started (a ClientUsage).")
+      .def("set_max_credits", checked(&PyClient::set_max_credits), py::arg("max_credits").none(true),
            "Sets (credits >= 0) or removes (None) the spending cap over all this client's sessions; "
            "raising or removing it resumes the sessions it held.")
-      .def("close", &PyClient::close,
+      .def("close", checked(&PyClient::close),
            "Stops every session and delivers usage for at most shutdown_timeout. Idempotent.")
-      .def_property_readonly("closed", &PyClient::closed);
+      .def_property_readonly("closed", checked(&PyClient::closed));
   context_manager(client_class, &PyClient::close, "close()");
 }
 

@@ -22,8 +22,9 @@ std::vector<PyClient*> g_clients;
 
 namespace {
 
-// atexit: stop live sessions, shut clients down (each for at most its shutdown_timeout),
-// then make sure no SDK thread is inside Python or about to enter it.
+// atexit: stop live sessions, shut every client down at once (each for at most its
+// shutdown_timeout, together rather than one after another), then make sure no SDK thread is
+// inside Python or about to enter it.
 void at_exit() {
   if (g_exiting.exchange(true)) return;
   std::vector<std::shared_ptr<cm::Session>> sessions;
@@ -33,7 +34,7 @@ void at_exit() {
     for (auto& entry : g_sessions) {
       if (auto s = entry.second.lock()) sessions.push_back(std::move(s));
     }
-    for (PyClient* c : g_clients) {
+    for (PyClient* c : g_clients) {  // take() also wakes their flush() calls in progress
       if (auto p = c->take()) clients.push_back(std::move(p));
     }
   }
@@ -49,9 +50,22 @@ void at_exit() {
     }
   }
   sessions.clear();  // a Python object may still own them: ~Session runs with its dealloc
-  clients.clear();   // ~Client: flush for at most shutdown_timeout, then join
+  // ~Client (flush for at most shutdown_timeout, then join) on one thread per client. A flush()
+  // in progress on another thread holds its client for up to one more slice, and runs ~Client
+  // itself when it leaves last: wait for every client to be gone.
+  std::vector<std::weak_ptr<cm::Client>> gone(clients.begin(), clients.end());
+  std::vector<std::thread> shutdowns;
+  for (auto& c : clients) shutdowns.emplace_back([c = std::move(c)]() mutable { c.reset(); });
+  clients.clear();
+  for (auto& t : shutdowns) t.join();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (g_inflight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+  const auto all_gone = [&] {
+    for (auto& w : gone) {
+      if (!w.expired()) return false;
+    }
+    return g_inflight.load() == 0;
+  };
+  while (!all_gone() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }

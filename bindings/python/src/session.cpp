@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "callbacks.hpp"
+#include "checked_self.hpp"
 #include "context_manager.hpp"
 #include "interpreter_exit.hpp"
 
@@ -114,7 +115,7 @@ PySession* session_of(PyObject* self) {
 PyObject* fast_frame(PyObject* self, PyObject*) {
   PySession* s = session_of(self);
   if (s == nullptr) {
-    PyErr_SetString(PyExc_TypeError, "creditmeter.Session was not made by Client.start_session()");
+    PyErr_SetString(PyExc_TypeError, PySession::kUnmade);
     return nullptr;
   }
   s->frame();
@@ -124,7 +125,7 @@ PyObject* fast_frame(PyObject* self, PyObject*) {
 PyObject* fast_may_render(PyObject* self, PyObject*) {
   PySession* s = session_of(self);
   if (s == nullptr) {
-    PyErr_SetString(PyExc_TypeError, "creditmeter.Session was not made by Client.start_session()");
+    PyErr_SetString(PyExc_TypeError, PySession::kUnmade);
     return nullptr;
   }
   if (s->may_render()) Py_RETURN_TRUE;
@@ -154,29 +155,32 @@ void init_session(py::module_& m) {
   auto session_class = py::class_<PySession, SessionHolder>(m, "Session",
                         "A metered avatar session, made by Client.start_session(). A context manager: "
                         "leaving the `with` block calls stop(); the object stays usable for stats().")
-      .def_property_readonly("id", &PySession::id, "The session id (a UUID unless you chose one).")
-      .def("pause", &PySession::pause, "paused_by_user until resume(). No I/O, returns at once.")
-      .def("resume", &PySession::resume, "Back to active unless billing or connectivity still holds it.")
-      .def("stop", &PySession::stop,
+      .def_property_readonly("id", checked(&PySession::id), "The session id (a UUID unless you chose one).")
+      .def("pause", checked(&PySession::pause), "paused_by_user until resume(). No I/O, returns at once.")
+      .def("resume", checked(&PySession::resume), "Back to active unless billing or connectivity still holds it.")
+      .def("stop", checked(&PySession::stop),
            "Final: the release with the final usage is sent in the background (see Client.flush()).")
-      .def_property_readonly("state", &PySession::state,
+      .def_property_readonly("state", checked(&PySession::state),
                              "'active', 'paused_by_user', 'paused_billing', 'paused_offline' or 'stopped'.")
-      .def_property_readonly("reason", &PySession::reason, "The reason of the latest transition.")
-      .def("stats", &PySession::stats, "The usage counters (a SessionStats), live.")
-      .def("on_state_change", &PySession::on_state_change, py::arg("fn").none(true),
+      .def_property_readonly("reason", checked(&PySession::reason), "The reason of the latest transition.")
+      .def("stats", checked(&PySession::stats), "The usage counters (a SessionStats), live.")
+      .def("on_state_change", checked(&PySession::on_state_change), py::arg("fn").none(true),
            "Sets (or with None removes) the callback fn(change: StateChange), run on the client's "
-           "scheduler thread. Exceptions it raises are logged to the 'creditmeter' logger.")
-      .def("on_balance", &PySession::on_balance, py::arg("fn").none(true),
-           "Sets (or with None removes) fn(update: BalanceUpdate), run on the scheduler thread on every "
+           "callback thread. Exceptions it raises are logged to the 'creditmeter' logger.")
+      .def("on_balance", checked(&PySession::on_balance), py::arg("fn").none(true),
+           "Sets (or with None removes) fn(update: BalanceUpdate), run on the callback thread on every "
            "change of the balance.")
-      .def("on_low_balance", &PySession::on_low_balance, py::arg("fn").none(true),
+      .def("on_low_balance", checked(&PySession::on_low_balance), py::arg("fn").none(true),
            "Sets (or with None removes) fn(update: BalanceUpdate), run once each time the balance falls "
            "below the low-balance threshold (again only after a top-up lifted it above).")
-      .def("set_max_credits", &PySession::set_max_credits, py::arg("max_credits").none(true),
+      .def("set_max_credits", checked(&PySession::set_max_credits), py::arg("max_credits").none(true),
            "Sets (credits >= 0) or removes (None) this session's spending cap: it pauses with "
            "state 'paused_billing', reason 'spend_cap' before its charges would cross it; raising the "
            "cap resumes it.")
-      .def("__repr__", [](PySession& s) { return "<creditmeter.Session id='" + s.id() + "' state='" + s.state() + "'>"; });
+      .def("__repr__", [](py::handle self) {
+        const PySession* s = require_made<PySession>(self);
+        return "<creditmeter.Session id='" + s->id() + "' state='" + s->state() + "'>";
+      });
 
   install_fast_methods(session_class);
   context_manager(session_class, &PySession::stop, "stop()");

@@ -21,6 +21,9 @@ using SessionHolder = std::unique_ptr<PySession>;
 // may_render() keep it (rule 2).
 class PySession {
  public:
+  // The TypeError of a Session made without start_session() (checked_self.hpp).
+  static constexpr const char* kUnmade = "creditmeter.Session was not made by Client.start_session()";
+
   // Registers itself with the live-object registry, which stops it at interpreter exit.
   explicit PySession(std::shared_ptr<cm::Session> session);
   ~PySession();

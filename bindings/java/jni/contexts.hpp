@@ -1,0 +1,60 @@
+#pragma once
+// What the C library's user_data pointers point at: the Java objects a client's and a
+// session's callbacks call (as JNI global references), and their lifetimes.
+
+#include <jni.h>
+
+#include <memory>
+#include <mutex>
+
+#include <creditmeter/creditmeter.h>
+
+namespace creditmeter_jni {
+
+// A client's log sink and token provider (the Java ClientCallbacks). The C ABI needs them
+// valid until cm_client_free() and every cm_session_free() of the client returned, so the
+// client handle and each session share it.
+struct ClientContext {
+  explicit ClientContext(JNIEnv* env, jobject callbacks);
+  ~ClientContext();  // on a Java thread (Client.close(), a cleaner)
+  ClientContext(const ClientContext&) = delete;
+  ClientContext& operator=(const ClientContext&) = delete;
+
+  jobject callbacks;  // global ref
+};
+
+// The Java Client's handle.
+struct ClientHandle {
+  cm_client* client;
+  std::shared_ptr<ClientContext> context;
+};
+
+// A session's listeners (the Java SessionListeners), released after its last state change,
+// at Client.close() or when the session is freed, whichever is first. The struct itself lives
+// until cm_session_free() returned: after that no callback can use it.
+class SessionContext {
+ public:
+  SessionContext(JNIEnv* env, jobject listeners, std::shared_ptr<ClientContext> client);
+  ~SessionContext();
+
+  // A local reference to the listeners, or nullptr once they were released. The local
+  // reference keeps them alive through the call even if another thread releases them.
+  jobject listeners(JNIEnv* env);
+  void release_listeners(JNIEnv* env);
+
+  cm_session* session = nullptr;
+
+ private:
+  std::mutex mutex_;
+  jobject listeners_;  // global ref; guarded by mutex_
+  std::shared_ptr<ClientContext> client_;
+};
+
+// The C callbacks (callbacks.cpp); their user_data is a ClientContext or a SessionContext.
+void on_log(cm_log_level level, const char* message, void* user_data);
+cm_status on_token_request(const char* session_id, cm_token_sink* sink, void* user_data);
+void on_state_change(cm_session* session, const cm_state_change* change, void* user_data);
+void on_balance(cm_session* session, const cm_balance_update* update, void* user_data);
+void on_low_balance(cm_session* session, const cm_balance_update* update, void* user_data);
+
+}  // namespace creditmeter_jni

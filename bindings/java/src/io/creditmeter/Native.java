@@ -1,0 +1,60 @@
+package io.creditmeter;
+
+/**
+ * The JNI functions (bindings/java/jni/, registered by JNI_OnLoad). Each wraps one C ABI
+ * call. Calls that can fail return the cm_status; {@link Status} turns it into an exception.
+ * Session calls take their Java owner as the first argument: a live local reference keeps it
+ * reachable, so the cleaner cannot free the handle while the call runs.
+ */
+final class Native {
+  static {
+    NativeLibrary.load();
+  }
+
+  private Native() {}
+
+  static native byte[] lastError();
+
+  static native byte[] enumName(int kind, int code);
+
+  static native int clientNew(byte[] baseUrl, byte[] apiSecret, byte[] caFile, byte[] pinnedPublicKey,
+      byte[] proxy, byte[] journalDir, int allowInsecureHttp, long shutdownTimeoutMs, long connectTimeoutMs,
+      long requestTimeoutMs, long idleAfterMs, double maxCredits, int logLevel, ClientCallbacks callbacks,
+      boolean withLog, boolean withTokenProvider, long[] out);
+
+  static native void clientFree(long client);
+
+  static native int clientFlush(long client, long timeoutMs);
+
+  static native int clientSetMaxCredits(long client, double credits);
+
+  static native int clientCreditSummary(long client, double[] amounts, Object[] texts);
+
+  static native int sessionStart(long client, byte[] model, byte[] surface, boolean audioOnly, byte[] sessionId,
+      double lowBalanceMinutes, double lowBalanceCredits, double maxCredits, SessionListeners listeners,
+      long[] out);
+
+  static native byte[] sessionId(Object owner, long session);
+
+  static native void frame(Object owner, long session);
+
+  static native boolean mayRender(Object owner, long session);
+
+  static native void noop(Object owner, long session);
+
+  static native int pause(Object owner, long session);
+
+  static native int resume(Object owner, long session);
+
+  static native int stop(Object owner, long session);
+
+  static native int state(Object owner, long session);
+
+  static native int stats(Object owner, long session, long[] ints, double[] doubles, byte[][] lastError);
+
+  static native int sessionSetMaxCredits(Object owner, long session, double credits);
+
+  static native void sessionReleaseListeners(long context);
+
+  static native void sessionFree(long context);
+}

@@ -25,7 +25,9 @@ PACKAGES=(
   catch2
   # Python bindings (bindings/python) and their tests (tests/python).
   # The offline pip install of the binding (bindings/python/setup.py) needs setuptools + wheel.
+  # creditmeter.aio's tests: pytest-asyncio; the stubs and examples are checked with mypy.
   pybind11-dev python3-pybind11 python3-dev python3-venv python3-pytest python3-setuptools python3-wheel
+  python3-pytest-asyncio mypy
   # Benchmarks (bench/, CREDITMETER_BUILD_BENCHMARKS=ON): Google Benchmark.
   libbenchmark-dev
   # clang: fuzzing (libFuzzer and its sanitizer runtimes) and the Swift module-map check.

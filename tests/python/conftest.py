@@ -185,3 +185,23 @@ def free_port() -> int:
 def script_dir() -> Path:
     with tempfile.TemporaryDirectory() as d:
         yield Path(d)
+
+
+@pytest.fixture
+def make_aio_client(emulator: Emulator):
+    """make_aio_client(secret, **options) -> creditmeter.aio.Client, closed after the test."""
+    import creditmeter.aio
+
+    clients = []
+
+    def make(secret: str, **options: Any) -> "creditmeter.aio.Client":
+        options.setdefault("base_url", emulator.base_url)
+        options.setdefault("journal_dir", "")
+        options.setdefault("connect_timeout", 2.0)
+        c = creditmeter.aio.Client(api_secret=secret, **options)
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        c._native.close()  # the loop of the test has ended: the synchronous close

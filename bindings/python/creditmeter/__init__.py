@@ -14,7 +14,8 @@ Quick start::
 
 Threading: ``frame()`` and ``may_render()`` are cheap and keep the GIL; every call that can
 wait (``start_session``, ``stop``, ``flush``, ``credit_summary``, ``close``, leaving a ``with``
-block) releases it. State-change and balance callbacks run on the client's scheduler thread.
+block) releases it. State-change and balance callbacks run on the client's callback thread.
+asyncio engines use ``creditmeter.aio`` (awaitable calls, callbacks on the event loop).
 See docs/PYTHON.md; balance, low-balance alerts, spending caps and estimates: docs/CREDITS.md.
 """
 

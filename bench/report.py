@@ -106,6 +106,14 @@ def main():
                          "lo": s["min_ns"] / b["max_ns"], "hi": s["max_ns"] / b["min_ns"], "n": s["n"],
                          "goal": 1.5, "ok": s["median_ns"] / b["median_ns"] <= 1.5})
 
+    if os.path.exists(P("python_aio.json")):
+        aio = load(P("python_aio.json"))
+        for key in ("start_session", "flush", "credit_summary"):
+            worst = aio[key]["max_ms"]
+            absolute.append({"what": "creditmeter.aio: largest gap between 5 ms loop ticks while the server holds `%s` "
+                                     "(worst of %d; idle loop: %.1f ms)" % (key, aio["n"], aio["idle"]["max_ms"]),
+                             "value": worst, "unit": "ms", "goal": "< 20 ms", "ok": worst < 20})
+
     sh = load(P("shutdown.json"))
     name = "BM_stop_and_shutdown_hung_server/iterations:1/manual_time"
     stop_p99 = reps(sh, name, "stop_p99_ms")

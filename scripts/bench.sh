@@ -88,6 +88,11 @@ if [[ -f "$BUILD_DIR/python/creditmeter/__init__.py" && -n "$(ls "$B"/python/_be
   PYTHONPATH="$BUILD_DIR/python:$B/python" "$PY" bench/python/bench_frame.py \
     --emulator "$BUILD_DIR/tools/emulator/creditmeter-emulator" "${py_args[@]}" > "$RES/python.json"
 fi
+if [[ -f "$BUILD_DIR/python/creditmeter/aio.py" ]]; then
+  cm_log bench "Python creditmeter.aio: the event loop's largest gap while the server holds a call"
+  PYTHONPATH="$BUILD_DIR/python" "$PY" bench/python/bench_aio_loop.py \
+    --emulator "$BUILD_DIR/tools/emulator/creditmeter-emulator" $([[ $smoke == 1 ]] && echo --smoke) > "$RES/python_aio.json"
+fi
 largest_n=$(printf '%s\n' $scale_n | sort -n | tail -1)
 for n in $scale_n; do
   runs=1

@@ -29,8 +29,8 @@ struct ClientHandle {
   std::shared_ptr<ClientContext> context;
 };
 
-// A session's listeners (the Java SessionListeners), released after its last state change,
-// at Client.close() or when the session is freed, whichever is first. The struct itself lives
+// A session's listeners (the Java SessionListeners), released after its last state change
+// (STOPPED) or when the session is freed, whichever is first. The struct itself lives
 // until cm_session_free() returned: after that no callback can use it.
 class SessionContext {
  public:

@@ -35,7 +35,6 @@ jint JNICALL session_state(JNIEnv* env, jclass, jobject owner, jlong session);
 jint JNICALL session_stats(JNIEnv* env, jclass, jobject owner, jlong session, jlongArray ints, jdoubleArray doubles,
                            jobjectArray last_error);
 jint JNICALL session_set_max_credits(JNIEnv* env, jclass, jobject owner, jlong session, jdouble credits);
-void JNICALL session_release_listeners(JNIEnv* env, jclass, jlong context);
 void JNICALL session_free(JNIEnv* env, jclass, jlong context);
 
 }  // namespace creditmeter_jni

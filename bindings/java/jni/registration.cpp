@@ -29,7 +29,6 @@ const JNINativeMethod kNatives[] = {
     CM_NATIVE("state", "(Ljava/lang/Object;J)I", session_state),
     CM_NATIVE("stats", "(Ljava/lang/Object;J[J[D[[B)I", session_stats),
     CM_NATIVE("sessionSetMaxCredits", "(Ljava/lang/Object;JD)I", session_set_max_credits),
-    CM_NATIVE("sessionReleaseListeners", "(J)V", session_release_listeners),
     CM_NATIVE("sessionFree", "(J)V", session_free),
 };
 

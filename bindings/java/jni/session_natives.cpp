@@ -105,10 +105,6 @@ jint JNICALL session_set_max_credits(JNIEnv*, jclass, jobject, jlong session, jd
   return cm_session_set_max_credits(session_of(session), credits);
 }
 
-void JNICALL session_release_listeners(JNIEnv* env, jclass, jlong context) {
-  context_of(context)->release_listeners(env);
-}
-
 void JNICALL session_free(JNIEnv*, jclass, jlong context) {
   SessionContext* c = context_of(context);
   cm_session_free(c->session);  // after this, no callback of the session runs

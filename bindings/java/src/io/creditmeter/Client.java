@@ -1,8 +1,6 @@
 package io.creditmeter;
 
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -98,7 +96,7 @@ public final class Client implements AutoCloseable {
         }
         throw e;
       }
-      return new Session(this, core, out[0], out[1], listeners);
+      return new Session(this, out[0], out[1], listeners);
     } finally {
       core.lock.readLock().unlock();
     }
@@ -177,7 +175,8 @@ public final class Client implements AutoCloseable {
 
   /**
    * Stops every session, delivers their usage for at most the shutdown timeout (what stays
-   * undelivered waits in the journal), frees the native client and releases every listener.
+   * undelivered waits in the journal) and frees the native client; each session's listeners
+   * get its {@link SessionState#STOPPED} (inside a listener: once the listener returned).
    * Sessions stay usable objects: {@link SessionState#STOPPED}, {@link Session#stats()} final.
    * Idempotent; allowed inside a listener (the native threads then end on their own).
    */
@@ -190,7 +189,6 @@ public final class Client implements AutoCloseable {
   static final class Core {
     final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     final ClientCallbacks callbacks;
-    private final Set<Long> sessionContexts = new HashSet<>(); // guarded by itself
     private long handle; // guarded by lock; 0 once closed
 
     Core(long handle, ClientCallbacks callbacks) {
@@ -206,36 +204,17 @@ public final class Client implements AutoCloseable {
       return handle;
     }
 
-    void adopt(long context) {
-      synchronized (sessionContexts) {
-        sessionContexts.add(context);
-      }
-    }
-
-    /** The session's cleaner: after this, close() no longer touches the context. */
-    void forget(long context) {
-      synchronized (sessionContexts) {
-        sessionContexts.remove(context);
-      }
-    }
-
     void close() {
       lock.writeLock().lock();
       try {
         if (handle == 0) {
           return;
         }
-        Native.clientFree(handle);
-        handle = 0;
+        long closing = handle;
+        handle = 0; // first: a listener or log line during the free sees a closed client
+        Native.clientFree(closing);
       } finally {
         lock.writeLock().unlock();
-      }
-      // Stopped sessions may still hold a listener whose STOPPED was not delivered (a
-      // blocked callback thread left behind at the deadline): release them now.
-      synchronized (sessionContexts) {
-        for (long context : sessionContexts) {
-          Native.sessionReleaseListeners(context);
-        }
       }
     }
   }

@@ -54,7 +54,5 @@ final class Native {
 
   static native int sessionSetMaxCredits(Object owner, long session, double credits);
 
-  static native void sessionReleaseListeners(long context);
-
   static native void sessionFree(long context);
 }

@@ -16,9 +16,9 @@ import java.util.function.Consumer;
  * a listener throws is caught and logged.
  *
  * <p><b>Lifetime:</b> {@link #close()} is {@link #stop()}: {@link #id()}, {@link #state()} and
- * {@link #stats()} keep working after it. A listener's JNI reference is released after the
- * session's last state change ({@link SessionState#STOPPED}) was delivered, or by
- * {@link Client#close()}. The native handle is freed when the session object becomes
+ * {@link #stats()} keep working after it. The listeners' JNI global reference is released
+ * after the session's last state change ({@link SessionState#STOPPED}) was delivered (or when
+ * the session is freed, if that comes first). The native handle is freed when the session object becomes
  * unreachable (a cleaner thread), so a renderer thread still calling {@link #frame()} can never
  * touch freed memory; a session keeps its {@link Client} object reachable.
  */
@@ -28,16 +28,12 @@ public final class Session implements AutoCloseable {
   private final String id;
   private final SessionListeners listeners;
 
-  Session(Client client, Client.Core core, long handle, long context, SessionListeners listeners) {
+  Session(Client client, long handle, long context, SessionListeners listeners) {
     this.client = client;
     this.handle = handle;
     this.listeners = listeners;
     this.id = Arguments.string(Native.sessionId(this, handle));
-    core.adopt(context);
-    HandleCleaner.register(this, () -> {
-      core.forget(context);
-      Native.sessionFree(context);
-    });
+    HandleCleaner.register(this, () -> Native.sessionFree(context));
   }
 
   /**

@@ -1,0 +1,73 @@
+package io.creditmeter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Money: out of credits pauses (PAUSED_BILLING), a top-up resumes; spending caps. */
+class BillingTest {
+  private static Emulator emulator;
+  @TempDir Path journal;
+
+  @BeforeAll
+  static void startEmulator() throws Exception {
+    emulator = new Emulator();
+    emulator.configure(0.2, 5);
+  }
+
+  @AfterAll
+  static void stopEmulator() {
+    emulator.close();
+  }
+
+  @Test
+  void outOfCreditsPausesAndATopUpResumes() throws Exception {
+    // 0.02 credits buy 0.6 s of essence/cloud (2 credits a minute).
+    String secret = emulator.createAccount("creator", 0.02);
+    Recorder changes = new Recorder();
+    AtomicReference<BalanceUpdate> low = new AtomicReference<>();
+    try (Client client = new Client(emulator.options(secret, journal))) {
+      Session session = client.startSession(new SessionOptions().onStateChange(changes).onLowBalance(low::set));
+      try (Renderer renderer = new Renderer(session)) {
+        assertTrue(Wait.until(() -> changes.saw(SessionState.PAUSED_BILLING, Reason.INSUFFICIENT_CREDITS),
+            Duration.ofSeconds(20)), "PAUSED_BILLING announced: " + changes.changes());
+        assertFalse(session.mayRender());
+        assertTrue(Wait.until(() -> low.get() != null, Duration.ofSeconds(10)), "the low-balance alert arrived");
+        session.resume(); // billing still holds the session: resume() cannot override it
+        assertEquals(SessionState.PAUSED_BILLING, session.state());
+        emulator.topup(secret, 10);
+        assertTrue(Wait.until(() -> session.state() == SessionState.ACTIVE, Duration.ofSeconds(20)),
+            "the top-up resumed the session: " + changes.changes());
+        long framesBefore = renderer.frames();
+        assertTrue(Wait.until(() -> renderer.frames() > framesBefore + 5, Duration.ofSeconds(10)), "rendering again");
+      }
+      SessionStats stats = Billing.stopAndCheck(emulator, client, session);
+      assertTrue(stats.balance() < 10.02, stats.toString());
+    }
+  }
+
+  @Test
+  void aSpendingCapPausesAndRaisingItResumes() throws Exception {
+    String secret = emulator.createAccount("creator", 100);
+    Recorder changes = new Recorder();
+    try (Client client = new Client(emulator.options(secret, journal))) {
+      Session session = client.startSession(new SessionOptions().maxCredits(0.01).onStateChange(changes));
+      try (Renderer renderer = new Renderer(session)) {
+        assertTrue(Wait.until(() -> changes.saw(SessionState.PAUSED_BILLING, Reason.SPEND_CAP), Duration.ofSeconds(20)),
+            "the cap paused the session: " + changes.changes());
+        session.setMaxCredits(Double.POSITIVE_INFINITY);
+        assertTrue(Wait.until(() -> session.state() == SessionState.ACTIVE, Duration.ofSeconds(10)));
+        assertTrue(renderer.frames() > 0);
+      }
+      Billing.stopAndCheck(emulator, client, session);
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.creditmeter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every exception type, and bad arguments: a typed exception, never a JVM crash. */
+class ErrorsTest {
+  private static Emulator emulator;
+  @TempDir Path journal;
+
+  @BeforeAll
+  static void startEmulator() throws Exception {
+    emulator = new Emulator();
+  }
+
+  @AfterAll
+  static void stopEmulator() {
+    emulator.close();
+  }
+
+  @AfterEach
+  void clearFaults() {
+    emulator.clearFaults();
+  }
+
+  @Test
+  void aWrongSecretIsAnAuthenticationException() {
+    String secret = "sk_test_java_unknown";
+    try (Client client = new Client(emulator.options(secret, journal))) {
+      AuthenticationException e = assertThrows(AuthenticationException.class, () -> client.startSession(new SessionOptions()));
+      assertFalse(e.getMessage().contains(secret), "the secret never appears in a message");
+      assertTrue(e instanceof CreditMeterException);
+    }
+  }
+
+  @Test
+  void aZeroBalanceIsAnInsufficientCreditsException() {
+    String secret = emulator.createAccount("creator", 0);
+    try (Client client = new Client(emulator.options(secret, journal))) {
+      assertThrows(InsufficientCreditsException.class, () -> client.startSession(new SessionOptions()));
+    }
+  }
+
+  @Test
+  void theConcurrencyLimitIsAConcurrencyLimitException() {
+    String secret = emulator.createAccount("creator", 100, 1);
+    try (Client client = new Client(emulator.options(secret, journal));
+         Session first = client.startSession(new SessionOptions())) {
+      assertThrows(ConcurrencyLimitException.class, () -> client.startSession(new SessionOptions()));
+      assertEquals(SessionState.ACTIVE, first.state());
+    }
+  }
+
+  @Test
+  void anUnreachableServerIsANetworkException() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    ClientOptions options = new ClientOptions().baseUrl("http://127.0.0.1:" + closedPort).apiSecret("sk_x")
+        .journalDir("").requestTimeout(Duration.ofSeconds(2));
+    try (Client client = new Client(options)) {
+      assertThrows(NetworkException.class, () -> client.startSession(new SessionOptions()));
+    }
+  }
+
+  @Test
+  void aServerErrorIsANetworkExceptionAndAnOtherRefusalACreditMeterException() {
+    String secret = emulator.createAccount("creator", 100);
+    try (Client client = new Client(emulator.options(secret, journal))) {
+      emulator.fault("{\"mode\":\"status\",\"status\":503,\"code\":\"UNAVAILABLE\"}");
+      assertThrows(NetworkException.class, () -> client.startSession(new SessionOptions()));
+      emulator.clearFaults();
+      emulator.fault("{\"mode\":\"status\",\"status\":400,\"code\":\"BAD_REQUEST\"}");
+      CreditMeterException e = assertThrows(CreditMeterException.class, () -> client.startSession(new SessionOptions()));
+      assertEquals(CreditMeterException.class, e.getClass(), "the base class: " + e);
+    }
+  }
+
+  @Test
+  void badArgumentsAreIllegalArgumentExceptions() {
+    String secret = emulator.createAccount("creator", 100);
+    assertThrows(IllegalArgumentException.class, () -> new Client(null));
+    assertThrows(IllegalArgumentException.class, () -> new ClientOptions().baseUrl(null));
+    assertThrows(IllegalArgumentException.class, () -> new ClientOptions().shutdownTimeout(Duration.ofMillis(-1)));
+    assertThrows(IllegalArgumentException.class, () -> new ClientOptions().requestTimeout(Duration.ofDays(100)));
+    assertThrows(IllegalArgumentException.class, () -> new ClientOptions().maxCredits(Double.NaN));
+    assertThrows(IllegalArgumentException.class, () -> new Client(emulator.options(secret, journal).maxCredits(-1)));
+    assertThrows(IllegalArgumentException.class, () -> new Client(emulator.options(secret, journal).baseUrl("not a url")));
+    assertThrows(IllegalArgumentException.class,
+        () -> new Client(emulator.options(secret, journal).baseUrl("http://example.com")), "plain http to a remote host");
+    assertThrows(IllegalArgumentException.class, () -> new Client(emulator.options(secret, journal).apiSecret("a\0b")));
+    assertThrows(IllegalArgumentException.class,
+        () -> new Client(emulator.options(secret, journal).connectTimeout(Duration.ZERO)));
+    try (Client client = new Client(emulator.options(secret, journal))) {
+      assertThrows(IllegalArgumentException.class, () -> client.startSession(null));
+      assertThrows(IllegalArgumentException.class, () -> new SessionOptions().model(null));
+      assertThrows(IllegalArgumentException.class, () -> client.startSession(new SessionOptions().model("")));
+      assertThrows(IllegalArgumentException.class, () -> client.startSession(new SessionOptions().surface("")));
+      assertThrows(IllegalArgumentException.class, () -> client.startSession(new SessionOptions().maxCredits(-1)));
+      assertThrows(IllegalArgumentException.class, () -> client.startSession(new SessionOptions().sessionId("bad id!")));
+      assertThrows(IllegalArgumentException.class, () -> client.flush(null));
+      assertThrows(IllegalArgumentException.class, () -> client.flush(Duration.ofSeconds(-1)));
+      assertThrows(IllegalArgumentException.class, () -> client.setMaxCredits(-1));
+      try (Session session = client.startSession(new SessionOptions())) {
+        assertThrows(IllegalArgumentException.class, () -> session.setMaxCredits(-0.5));
+        assertEquals(SessionState.ACTIVE, session.state(), "a refused argument changed nothing");
+      }
+    }
+  }
+
+  @Test
+  void aClosedClientIsAnIllegalStateException() {
+    String secret = emulator.createAccount("creator", 100);
+    Client client = new Client(emulator.options(secret, journal));
+    client.close();
+    client.close(); // idempotent
+    assertThrows(IllegalStateException.class, () -> client.startSession(new SessionOptions()));
+    assertThrows(IllegalStateException.class, () -> client.flush(Duration.ZERO));
+    assertThrows(IllegalStateException.class, client::creditSummary);
+  }
+
+  @Test
+  void withoutADefaultStateDirectoryTheJournalDirIsRequired() {
+    String vendor = System.getProperty("java.vendor");
+    System.setProperty("java.vendor", "The Android Project"); // how Android's runtime names itself
+    try {
+      ClientOptions options = new ClientOptions().baseUrl(emulator.baseUrl).apiSecret("sk_x");
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Client(options));
+      assertTrue(e.getMessage().contains("journalDir"), e.getMessage());
+      new Client(options.journalDir("")).close(); // "" = no journal, explicitly
+    } finally {
+      System.setProperty("java.vendor", vendor);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package io.creditmeter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Outages: inside the grace rendering goes on; past it the session pauses, announced, and resumes. */
+class OfflineTest {
+  private static Emulator emulator;
+  @TempDir Path journal;
+
+  @BeforeAll
+  static void startEmulator() throws Exception {
+    emulator = new Emulator();
+    // An outage shorter than grace - interval - backoff cap (3 - 0.5 - 0.5 s) never pauses.
+    emulator.configure(0.5, 3);
+  }
+
+  @AfterAll
+  static void stopEmulator() {
+    emulator.close();
+  }
+
+  @AfterEach
+  void clearFaults() {
+    emulator.clearFaults();
+  }
+
+  @Test
+  void anOutageInsideTheGraceNeverPausesAndLosesNothing() throws Exception {
+    String secret = emulator.createAccount("creator", 100);
+    Recorder changes = new Recorder();
+    try (Client client = new Client(emulator.options(secret, journal))) {
+      Session session = client.startSession(new SessionOptions().onStateChange(changes));
+      try (Renderer renderer = new Renderer(session)) {
+        assertTrue(Wait.until(() -> session.stats().heartbeatsOk() >= 1, Duration.ofSeconds(10)));
+        emulator.fault("{\"mode\":\"refuse\"}");
+        assertTrue(Wait.until(() -> session.stats().heartbeatsFailed() >= 2, Duration.ofSeconds(10)),
+            "heartbeats failed during the outage: " + session.stats());
+        assertTrue(session.stats().graceRemainingMs() > 0);
+        emulator.clearFaults();
+        long okBefore = session.stats().heartbeatsOk();
+        assertTrue(Wait.until(() -> session.stats().heartbeatsOk() > okBefore, Duration.ofSeconds(10)),
+            "a heartbeat got through after the outage");
+        assertEquals(0, renderer.gated(), "rendering never paused");
+      }
+      assertFalse(changes.saw(SessionState.PAUSED_OFFLINE), changes.changes().toString());
+      Billing.stopAndCheck(emulator, client, session);
+    }
+  }
+
+  @Test
+  void pastTheGraceTheSessionPausesAnnouncedAndResumesWhenTheServerIsBack() throws Exception {
+    String secret = emulator.createAccount("creator", 100);
+    Recorder changes = new Recorder();
+    try (Client client = new Client(emulator.options(secret, journal))) {
+      Session session = client.startSession(new SessionOptions().onStateChange(changes));
+      try (Renderer renderer = new Renderer(session)) {
+        assertTrue(Wait.until(() -> renderer.frames() > 10, Duration.ofSeconds(10)));
+        emulator.fault("{\"mode\":\"refuse\"}");
+        assertTrue(Wait.until(() -> changes.saw(SessionState.PAUSED_OFFLINE, Reason.GRACE_EXPIRED), Duration.ofSeconds(20)),
+            "PAUSED_OFFLINE announced: " + changes.changes());
+        assertFalse(session.mayRender(), "offline past the grace never renders");
+        assertEquals(SessionState.PAUSED_OFFLINE, session.state());
+        emulator.clearFaults();
+        assertTrue(Wait.until(() -> session.state() == SessionState.ACTIVE, Duration.ofSeconds(20)),
+            "back to ACTIVE once the server answers: " + changes.changes());
+        assertTrue(Wait.until(() -> changes.saw(SessionState.ACTIVE, Reason.NONE), Duration.ofSeconds(5)));
+      }
+      Billing.stopAndCheck(emulator, client, session); // the offline period's usage arrived, once
+    }
+  }
+}

@@ -28,6 +28,9 @@ PACKAGES=(
   # creditmeter.aio's tests: pytest-asyncio; the stubs and examples are checked with mypy.
   pybind11-dev python3-pybind11 python3-dev python3-venv python3-pytest python3-setuptools python3-wheel
   python3-pytest-asyncio mypy
+  # Java binding (bindings/java: javac, JNI headers) and its JUnit 5 tests (tests/java; jars in
+  # /usr/share/java, no Maven repository needed).
+  openjdk-17-jdk-headless junit5
   # Benchmarks (bench/, CREDITMETER_BUILD_BENCHMARKS=ON): Google Benchmark.
   libbenchmark-dev
   # clang: fuzzing (libFuzzer and its sanitizer runtimes) and the Swift module-map check.

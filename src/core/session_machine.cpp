@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "core/time_format.hpp"
-
 namespace creditmeter {
 namespace core {
 
@@ -17,9 +15,7 @@ TimePoint never() { return TimePoint::max(); }
 SessionMachine::SessionMachine(std::string session_id, std::string model, std::string surface,
                                HeartbeatCadence cadence, GraceTimer grace, std::function<double()> random01,
                                bool metered)
-    : session_id_(std::move(session_id)),
-      model_(std::move(model)),
-      surface_(std::move(surface)),
+    : requests_(std::move(session_id), std::move(model), std::move(surface)),
       metered_(metered),
       random01_(std::move(random01)),
       cadence_(cadence),
@@ -65,7 +61,7 @@ void SessionMachine::publish(Reason cause) {
   auto change = published_.update(holds_, cause);
   if (!change) return;
   change->message = state_message(change->to, change->reason, grace_.grace(), credits_.balance());
-  log(state_change_line(session_id_, *change));
+  log(state_change_line(session_id(), *change));
   changes_.push_back(std::move(*change));
 }
 
@@ -112,7 +108,7 @@ void SessionMachine::set_local_hold(Reason reason, bool on) {
 
 void SessionMachine::set_credit_policy(const CreditPolicy& policy) {
   if (!metered_) return;  // no balance to watch, nothing to cap
-  if (credits_.set_policy(policy)) log(low_balance_line(session_id_, credits_.balance()));
+  if (credits_.set_policy(policy)) log(low_balance_line(session_id(), credits_.balance()));
   // Check a cap at the next step; without one (and no hold to lift) there is nothing to check.
   credits_.recheck_cap(policy.max_credits || holds_.spend_cap);
 }
@@ -134,7 +130,7 @@ double SessionMachine::projected_credits(std::int64_t total_active_ms) const {
 std::int64_t SessionMachine::cap_active_ms() const { return credits_.cap_active_ms(outbox_.reported_ms()); }
 
 void SessionMachine::set_balance(double balance) {
-  if (credits_.set_balance(balance)) log(low_balance_line(session_id_, balance));
+  if (credits_.set_balance(balance)) log(low_balance_line(session_id(), balance));
 }
 
 // Pauses before the session's spending cap would be crossed: the usage not yet billed is
@@ -143,7 +139,7 @@ void SessionMachine::check_spend_cap(TimePoint now, std::int64_t total_active_ms
   const auto over = credits_.judge_cap(now, total_active_ms, projected_credits(total_active_ms), holds_.stopped);
   if (!over || *over == holds_.spend_cap) return;
   holds_.spend_cap = *over;
-  if (*over) log(spend_cap_line(session_id_, *credits_.policy().max_credits));
+  if (*over) log(spend_cap_line(session_id(), *credits_.policy().max_credits));
   publish(Reason::none);
 }
 
@@ -201,10 +197,7 @@ std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t
     probe_ = flush_ = false;
     on_wire_ = true;
     token_.reattach_sent();
-    Outgoing ex;
-    ex.kind = Outgoing::Kind::token_exchange;
-    ex.body = token_request_body(model_, surface_, session_id_);
-    return ex;
+    return requests_.token_exchange();
   }
 
   outbox_.promote_recovered(now);
@@ -220,10 +213,7 @@ std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t
   Outgoing out;
   if (holds_.stopped) {
     if (outbox_.release_acked()) return std::nullopt;
-    out.kind = Outgoing::Kind::release;
-    out.seq = outbox_.next_seq();
-    out.active_ms = outbox_.final_ms() - outbox_.sent_ms();
-    out.body = release_body(session_id_, out.seq, out.active_ms);
+    out = requests_.release(outbox_.next_seq(), outbox_.final_ms() - outbox_.sent_ms());
   } else {
     const std::int64_t unsent = std::max<std::int64_t>(0, total_active_ms - outbox_.sent_ms());
     const bool flush_due = flush_ && unsent > 0;
@@ -231,142 +221,17 @@ std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t
       flush_ = false;  // nothing to flush
       return std::nullopt;
     }
-    out.kind = Outgoing::Kind::heartbeat;
-    out.seq = outbox_.next_seq();
-    out.active_ms = unsent;
-    out.body = heartbeat_body(session_id_, out.seq, out.active_ms, rfc3339_ms(cadence_.close_period(wall_ms)),
-                              rfc3339_ms(wall_ms));
+    out = requests_.heartbeat(outbox_.next_seq(), unsent, cadence_.close_period(wall_ms), wall_ms);
     cadence_.advance(now);
   }
   probe_ = flush_ = false;
-  const Outgoing& sent = outbox_.send(std::move(out), session_id_, now);
+  const Outgoing& sent = outbox_.send(std::move(out), session_id(), now);
   JournalOp op;
   op.kind = JournalOp::Kind::sent;
   op.request = sent;
   journal_.push_back(std::move(op));
   on_wire_ = true;
   return sent;
-}
-
-// ---------------------------------------------------------------------------- answers
-
-void SessionMachine::on_answer(TimePoint now, const Answer& answer) {
-  if (!on_wire_) return;  // an answer nobody asked for (aborted request): ignore
-  on_wire_ = false;
-  if (token_.take_reattach_answer()) {
-    on_exchange_answer(now, answer);
-    advance(now);
-    return;
-  }
-  UsageOutbox::Pending* pending = outbox_.pending();
-  if (!pending) return;
-  const Outgoing& req = pending->request;
-  const char* what = req.kind == Outgoing::Kind::release ? "release" : "heartbeat";
-
-  switch (answer.kind) {
-    case AnswerKind::ok:
-      ++tally_.ok;
-      acknowledge(answer);
-      mark_online(now);
-      holds_.billing = Reason::none;
-      publish(Reason::none);
-      break;
-    case AnswerKind::insufficient:
-    case AnswerKind::revoked: {
-      // The server recorded and charged this usage: never resend it.
-      const Reason reason = answer.kind == AnswerKind::insufficient ? Reason::insufficient_credits
-                                                                    : Reason::authentication_failed;
-      ++tally_.failed;
-      note_failure(answer, reason);
-      acknowledge(answer);
-      holds_.billing = reason;
-      publish(Reason::none);
-      break;
-    }
-    case AnswerKind::token_invalid:
-      ++tally_.failed;
-      note_failure(answer, Reason::authentication_failed);
-      log(token_refused_line(session_id_, answer));
-      token_.require_reattach(now);
-      break;
-    case AnswerKind::mismatch: {
-      // The key is burnt (another body holds it, e.g. from a lost earlier process). The
-      // server did not record this body: move its usage into the next seq.
-      ++tally_.failed;
-      log(mismatch_line(session_id_, what, req.seq, req.active_ms));
-      const bool was_release = req.kind == Outgoing::Kind::release;
-      journal(JournalOp::Kind::drop, outbox_.drop(), 0);
-      if (!was_release) flush_ = true;
-      break;
-    }
-    default:
-      ++tally_.failed;
-      note_failure(answer, Reason::offline);
-      schedule_retry(now, answer, pending->retry);
-      log(retry_line(session_id_, what, req.seq, answer));
-      break;
-  }
-  advance(now);
-}
-
-void SessionMachine::on_exchange_answer(TimePoint now, const Answer& answer) {
-  switch (answer.kind) {
-    case AnswerKind::ok:
-      token_.adopt(answer.grant->token, answer.grant->expires_at, /*force=*/true);
-      cadence_.set_interval(answer.grant->heartbeat_interval);
-      grace_.set_grace(answer.grant->offline_grace);
-      token_.reattached();
-      mark_online(now);
-      if (holds_.billing == Reason::authentication_failed) holds_.billing = Reason::none;
-      if (auto* pending = outbox_.pending()) pending->retry.at = now;  // resend what the old token could not carry
-      log(reattached_line(session_id_));
-      publish(Reason::none);
-      break;
-    case AnswerKind::auth_failed:
-    case AnswerKind::revoked:
-      ++tally_.failed;
-      holds_.billing = Reason::authentication_failed;
-      token_.reattach_retry().at = now + cadence_.interval();  // keep trying: a key may be restored
-      log(reattach_refused_line(session_id_, answer));
-      publish(Reason::none);
-      break;
-    default:
-      ++tally_.failed;
-      schedule_retry(now, answer, token_.reattach_retry());
-      log(reattach_retry_line(session_id_, answer));
-      break;
-  }
-}
-
-void SessionMachine::note_failure(const Answer& answer, Reason reason) {
-  tally_.last_error = describe(answer);
-  if (!answer.api_error.message.empty()) tally_.last_error += ": " + answer.api_error.message;
-  tally_.last_error_reason = reason;
-}
-
-void SessionMachine::acknowledge(const Answer& answer) {
-  if (flush_after_ack_) {
-    flush_ = true;
-    flush_after_ack_ = false;
-  }
-  journal(JournalOp::Kind::ack, outbox_.acknowledge(), 0);
-  if (answer.ack) {
-    if (credits_.record_charge(answer.ack->credits_charged, answer.ack->balance)) {
-      log(low_balance_line(session_id_, answer.ack->balance));
-    }
-    if (!answer.ack->token.empty()) token_.adopt(answer.ack->token, answer.ack->expires_at, /*force=*/false);
-  }
-}
-
-void SessionMachine::mark_online(TimePoint now) {
-  grace_.restart(now);
-  holds_.offline = false;
-}
-
-void SessionMachine::schedule_retry(TimePoint now, const Answer& answer, RetryTimer& retry) {
-  // The deadline may have passed since the last advance(): the offline cap applies already.
-  const bool paused_offline = holds_.offline || (!holds_.stopped && grace_.passed(now));
-  retry.schedule(now, answer.api_error.retry_after, BackoffPolicy{cadence_.interval()}, paused_offline, random01_);
 }
 
 // ---------------------------------------------------------------------------- outputs

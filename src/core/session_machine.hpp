@@ -12,7 +12,10 @@
 //   token_state.hpp      the token, its adoption by `exp`, and the re-attach
 //   credit_tracker.hpp   balance, low-balance alerts, the spending cap
 //   state_holds.hpp      the holds, their precedence, the state announced
+//   session_requests.hpp what it puts on the wire (token exchange, heartbeat, release bodies)
 //   session_messages.hpp what it says to people (state-change messages, log lines)
+// Its member functions live in two files: session_machine.cpp (commands, requests, outputs)
+// and session_machine_answers.cpp (what each answer means to the session).
 // The flow of one session is in docs/LIFECYCLE.md; the requests in docs/PROTOCOL.md.
 
 #include <chrono>
@@ -27,6 +30,7 @@
 #include "core/grace_timer.hpp"
 #include "core/protocol.hpp"
 #include "core/session_messages.hpp"
+#include "core/session_requests.hpp"
 #include "core/state_holds.hpp"
 #include "core/time_point.hpp"
 #include "core/token_state.hpp"
@@ -95,8 +99,8 @@ class SessionMachine {
   bool has_balance_events() const { return credits_.has_events(); }
   // The records that rebuild this session's journal state (compaction).
   std::vector<JournalOp> journal_snapshot(std::int64_t total_active_ms) const;
-  const std::string& model() const { return model_; }
-  const std::string& surface() const { return surface_; }
+  const std::string& model() const { return requests_.model(); }
+  const std::string& surface() const { return requests_.surface(); }
 
   // Everything up to `target_ms` acknowledged, nothing on the wire or waiting to be resent,
   // and, once stopped, the release acknowledged.
@@ -106,7 +110,7 @@ class SessionMachine {
   bool in_flight() const { return on_wire_; }
   bool stopped() const { return holds_.stopped; }
 
-  const std::string& session_id() const { return session_id_; }
+  const std::string& session_id() const { return requests_.session_id(); }
   const std::string& token() const { return token_.token(); }
   std::int64_t reported_ms() const { return outbox_.reported_ms(); }
   std::int64_t final_ms() const { return outbox_.final_ms(); }
@@ -143,9 +147,7 @@ class SessionMachine {
     return holds_.stopped ? outbox_.final_ms() : total_active_ms;
   }
 
-  const std::string session_id_;
-  const std::string model_;
-  const std::string surface_;
+  const SessionRequests requests_;
   const bool metered_;  // false: audio-only, nothing to bill, nothing to send
   std::function<double()> random01_;
 

@@ -241,6 +241,8 @@ def main():
             w("![cost against N](%s)" % os.path.basename(plot))
             w("")
             make_plot(scale, plot)
+    if os.path.exists(P("java.json")):
+        java_section(load(P("java.json")), w, misses)
     extra = os.path.join(os.path.dirname(os.path.abspath(__file__)), "BENCHMARKS.notes.md")
     if os.path.exists(extra):
         w(open(extra).read().rstrip())
@@ -255,6 +257,36 @@ def main():
     if misses:
         print("\nbench: %d goal(s) missed: %s" % (len(misses), "; ".join(misses)), file=sys.stderr)
     return 1 if (check and misses) else 0
+
+
+def java_section(jv, w, misses):
+    """Java Session.frame()/mayRender() against a no-op JNI call (bench/java/BenchFrame.java)."""
+    base = jv["baseline_jni_noop"]
+    w("## Java: `Session.frame()` and `mayRender()` over JNI")
+    w("")
+    w("`bench/java/BenchFrame.java` on a live metered session: per-call time, each sample the best of 5")
+    w("runs of N calls, cases interleaved, after a JIT warm-up (HotSpot, no `-Xcheck:jni`). Baseline:")
+    w("a no-op JNI method of the same shape (an object and a long). The third row, informative, is the")
+    w("same JNI call into `cm_session_frame(NULL)`, which returns at once: the binding's own share;")
+    w("the rest of `frame()` is the SDK's (an atomic store and a `CLOCK_MONOTONIC_COARSE` read).")
+    w("")
+    w("| what | Java (median) | no-op JNI (median) | ratio median | ratio p99 | spread | n | goal | ok |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    cases = (("session_frame", "Java `Session.frame()`", 1.5), ("session_may_render", "Java `Session.mayRender()`", 1.5),
+             ("jni_frame_null_session", "JNI into `cm_session_frame(NULL)` (the binding's share)", None))
+    for key, label, goal in cases:
+        if key not in jv:
+            continue
+        s = jv[key]
+        ratio = s["median_ns"] / base["median_ns"]
+        ok = goal is None or ratio <= goal
+        w("| %s | %.3g ns | %.3g ns | **%.2f×** | %.2f× | %.2f–%.2f | %d | %s | %s |" % (
+            label, s["median_ns"], base["median_ns"], ratio, s["p99_ns"] / base["p99_ns"],
+            s["min_ns"] / base["max_ns"], s["max_ns"] / base["min_ns"], s["n"],
+            "≤ %.1f×" % goal if goal else "—", ("yes" if ok else "**MISSED**") if goal else "—"))
+        if not ok:
+            misses.append(label)
+    w("")
 
 
 def make_plot(scale, path):

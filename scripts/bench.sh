@@ -51,6 +51,10 @@ if [[ $build == 1 ]]; then
     -DCREDITMETER_BUILD_PYTHON=ON -DPython3_EXECUTABLE="$PY" >/dev/null
   cmake --build "$BUILD_DIR" -j2 --target bench_hotpath bench_network bench_journal bench_shutdown \
     bench_scale creditmeter_alloc_test creditmeter-emulator creditmeter_python creditmeter_bench_noop
+  # The Java benchmark (bench/java), when the tree has the Java binding (a JDK was found).
+  if cmake --build "$BUILD_DIR" --target help | grep -q creditmeter_java_bench; then
+    cmake --build "$BUILD_DIR" -j2 --target creditmeter_java_bench creditmeter_jni
+  fi
 fi
 B="$BUILD_DIR/bench"
 RES="$BUILD_DIR/bench-results"
@@ -92,6 +96,13 @@ if [[ -f "$BUILD_DIR/python/creditmeter/aio.py" ]]; then
   cm_log bench "Python creditmeter.aio: the event loop's largest gap while the server holds a call"
   PYTHONPATH="$BUILD_DIR/python" "$PY" bench/python/bench_aio_loop.py \
     --emulator "$BUILD_DIR/tools/emulator/creditmeter-emulator" $([[ $smoke == 1 ]] && echo --smoke) > "$RES/python_aio.json"
+fi
+if [[ -f "$BUILD_DIR/bench-java/creditmeter_java_bench.jar" ]]; then
+  cm_log bench "Java Session.frame(), mayRender()"
+  "${JAVA:-java}" -Djava.library.path="$BUILD_DIR/bindings/java" \
+    -cp "$BUILD_DIR/bindings/java/creditmeter.jar:$BUILD_DIR/bench-java/creditmeter_java_bench.jar" \
+    io.creditmeter.BenchFrame --emulator "$BUILD_DIR/tools/emulator/creditmeter-emulator" \
+    $([[ $smoke == 1 ]] && echo --smoke) > "$RES/java.json"
 fi
 largest_n=$(printf '%s\n' $scale_n | sort -n | tail -1)
 for n in $scale_n; do

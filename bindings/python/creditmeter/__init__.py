@@ -32,30 +32,32 @@ from ._errors import (
     InvalidArgument,
     NetworkError,
 )
-from ._native import BalanceUpdate, Client, ClientUsage, CreditSummary, Session, SessionStats, StateChange
+from ._native import (
+    BalanceUpdate,
+    Client,
+    ClientUsage,
+    CreditSummary,
+    Reason,
+    Session,
+    SessionState,
+    SessionStats,
+    StateChange,
+)
 
 __version__: str = _native.__version__
 
-#: The session states, as ``Session.state`` and ``StateChange.to_state`` give them.
-STATES = ("active", "paused_by_user", "paused_billing", "paused_offline", "stopped")
-#: The transition reasons, as ``Session.reason`` and ``StateChange.reason`` give them.
-REASONS = (
-    "none",
-    "user",
-    "insufficient_credits",
-    "authentication_failed",
-    "offline",
-    "grace_expired",
-    "spend_cap",
-    "journal_full",
-    "stopped",
-)
+#: The session states (``SessionState`` members, which are ``str``), as ``Session.state`` gives them.
+STATES = tuple(SessionState)
+#: The transition reasons (``Reason`` members), as ``Session.reason`` and ``StateChange.reason`` give them.
+REASONS = tuple(Reason)
 
 __all__ = [
     "Client",
     "Session",
     "SessionStats",
     "StateChange",
+    "SessionState",
+    "Reason",
     "CreditSummary",
     "BalanceUpdate",
     "ClientUsage",

@@ -16,6 +16,8 @@ import logging
 import weakref
 from typing import Any, Callable, Optional, Set
 
+from ._native import SessionState
+
 _log = logging.getLogger("creditmeter")
 
 
@@ -41,7 +43,7 @@ class StateChanges:
         if self._ended and self._queue.empty():
             raise StopAsyncIteration
         change = await self._queue.get()
-        if change.to_state == "stopped":
+        if change.to_state == SessionState.STOPPED:
             self._ended = True
         return change
 
@@ -91,7 +93,7 @@ class Handover:
         return it
 
     def _deliver_state(self, change: Any) -> None:
-        if change.to_state == "stopped":
+        if change.to_state == SessionState.STOPPED:
             self._stopped = True
         for it in list(self._iterators):
             it.push(change)

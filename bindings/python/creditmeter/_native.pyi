@@ -4,21 +4,42 @@ from __future__ import annotations
 
 import os
 from types import TracebackType
+
+from ._enums import NamedStr
 from typing import Callable, Dict, Literal, Mapping, Optional, Type, Union
 
 __version__: str
 
-State = Literal["active", "paused_by_user", "paused_billing", "paused_offline", "stopped"]
-LogLevelName = Literal["debug", "info", "warning", "error"]
+class SessionState(NamedStr):
+    """A session's state: a str whose str(), format() and == give the plain name ("active")."""
+    ACTIVE = "active"
+    PAUSED_BY_USER = "paused_by_user"
+    PAUSED_BILLING = "paused_billing"
+    PAUSED_OFFLINE = "paused_offline"
+    STOPPED = "stopped"
+
+class Reason(NamedStr):
+    """Why a session changed state: a str whose str(), format() and == give the plain name."""
+    NONE = "none"
+    USER = "user"
+    INSUFFICIENT_CREDITS = "insufficient_credits"
+    AUTHENTICATION_FAILED = "authentication_failed"
+    OFFLINE = "offline"
+    GRACE_EXPIRED = "grace_expired"
+    SPEND_CAP = "spend_cap"
+    JOURNAL_FULL = "journal_full"
+    STOPPED = "stopped"
+
+_LogLevelName = Literal["debug", "info", "warning", "error"]
 
 class StateChange:
     """One session transition, delivered to on_state_change callbacks."""
     @property
-    def from_state(self) -> str: ...
+    def from_state(self) -> SessionState: ...
     @property
-    def to_state(self) -> str: ...
+    def to_state(self) -> SessionState: ...
     @property
-    def reason(self) -> str: ...
+    def reason(self) -> Reason: ...
     @property
     def message(self) -> str: ...
 
@@ -47,8 +68,8 @@ class SessionStats:
     def last_error(self) -> str:
         """The latest failed attempt's message ('' when none)."""
     @property
-    def last_error_reason(self) -> str:
-        """What that failure means for billing: one of creditmeter.REASONS."""
+    def last_error_reason(self) -> Reason:
+        """What that failure means for billing."""
 
 class BalanceUpdate:
     """The account balance as a session learned it (on_balance, on_low_balance)."""
@@ -89,8 +110,8 @@ class CreditSummary:
     @property
     def estimated_minutes(self) -> Dict[str, int]: ...
 
-StateChangeCallback = Callable[[StateChange], object]
-BalanceCallback = Callable[[BalanceUpdate], object]
+_StateChangeCallback = Callable[[StateChange], object]
+_BalanceCallback = Callable[[BalanceUpdate], object]
 
 class _FlushCancel:
     """Ends a Client.flush() in progress (creditmeter.aio)."""
@@ -109,14 +130,14 @@ class Session:
     def resume(self) -> None: ...
     def stop(self) -> None: ...
     @property
-    def state(self) -> str: ...
+    def state(self) -> SessionState: ...
     @property
-    def reason(self) -> str: ...
+    def reason(self) -> Reason: ...
     def stats(self) -> SessionStats: ...
-    def on_state_change(self, fn: Optional[StateChangeCallback]) -> None: ...
-    def on_balance(self, fn: Optional[BalanceCallback]) -> None:
+    def on_state_change(self, fn: Optional[_StateChangeCallback]) -> None: ...
+    def on_balance(self, fn: Optional[_BalanceCallback]) -> None:
         """Runs fn on the callback thread on every change of the balance; None removes it."""
-    def on_low_balance(self, fn: Optional[BalanceCallback]) -> None:
+    def on_low_balance(self, fn: Optional[_BalanceCallback]) -> None:
         """Runs fn once per downward crossing of the low-balance threshold; None removes it."""
     def set_max_credits(self, max_credits: Optional[float]) -> None:
         """Sets (>= 0) or removes (None) the session's spending cap; raising it resumes."""
@@ -155,10 +176,10 @@ class Client:
         surface: str = "cloud",
         audio_only: bool = False,
         *,
-        on_state_change: Optional[StateChangeCallback] = None,
+        on_state_change: Optional[_StateChangeCallback] = None,
         session_id: str = "",
-        on_balance: Optional[BalanceCallback] = None,
-        on_low_balance: Optional[BalanceCallback] = None,
+        on_balance: Optional[_BalanceCallback] = None,
+        on_low_balance: Optional[_BalanceCallback] = None,
         low_balance_minutes: float = 5.0,
         low_balance_credits: Optional[float] = None,
         max_credits: Optional[float] = None,

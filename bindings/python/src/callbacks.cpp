@@ -69,9 +69,7 @@ cm::StateChangeCallback make_state_callback(py::object fn, std::string session_l
     if (!entry.ok()) return;
     py::gil_scoped_acquire gil;
     try {
-      PyStateChange c{cm::to_string(change.from), cm::to_string(change.to), cm::to_string(change.reason),
-                      change.message};
-      holder->fn(std::move(c));
+      holder->fn(PyStateChange{change});
     } catch (py::error_already_set& err) {
       log_callback_exception(err, "the state-change callback" + session_label);
     } catch (const std::exception& e) {

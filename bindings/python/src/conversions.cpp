@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <string>
+#include <stdexcept>
+#include <vector>
 
 namespace creditmeter_python {
 
@@ -38,6 +40,46 @@ int python_level(cm::LogLevel level) {
   return 40;
 }
 
+namespace {
+
+// Every enumerator, in declaration order (the index is the value); the names are cm::to_string's.
+const cm::SessionState kStates[] = {cm::SessionState::active, cm::SessionState::paused_by_user,
+                                    cm::SessionState::paused_billing, cm::SessionState::paused_offline,
+                                    cm::SessionState::stopped};
+const cm::Reason kReasons[] = {cm::Reason::none,          cm::Reason::user,
+                               cm::Reason::insufficient_credits, cm::Reason::authentication_failed,
+                               cm::Reason::offline,       cm::Reason::grace_expired,
+                               cm::Reason::spend_cap,     cm::Reason::journal_full,
+                               cm::Reason::stopped};
+
+// The members, by value. Never freed: they must outlive every SDK thread's last conversion.
+std::vector<py::object>* g_state_members = nullptr;
+std::vector<py::object>* g_reason_members = nullptr;
+
+template <typename E, std::size_t N>
+std::vector<py::object>* make_enum(py::module_& m, const char* name, const E (&values)[N]) {
+  py::list names;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (static_cast<std::size_t>(values[i]) != i) throw std::logic_error("enumerators out of order");
+    names.append(cm::to_string(values[i]));
+  }
+  py::object cls = py::module_::import("creditmeter._enums").attr("make")(name, names);
+  m.attr(name) = cls;
+  auto* members = new std::vector<py::object>;
+  for (std::size_t i = 0; i < N; ++i) members->push_back(cls(names[i]));
+  return members;
+}
+
+py::object member(const std::vector<py::object>* members, std::size_t index) {
+  if (members == nullptr || index >= members->size()) throw std::out_of_range("unknown enum value");
+  return (*members)[index];
+}
+
+}  // namespace
+
+py::object to_py(cm::SessionState state) { return member(g_state_members, static_cast<std::size_t>(state)); }
+py::object to_py(cm::Reason reason) { return member(g_reason_members, static_cast<std::size_t>(reason)); }
+
 PyStats to_py(const cm::SessionStats& s) {
   PyStats p;
   p.active_ms = s.active_ms;
@@ -50,20 +92,28 @@ PyStats to_py(const cm::SessionStats& s) {
   p.minutes_left = s.minutes_left;
   p.heartbeats_retried = s.heartbeats_retried;
   p.last_error = s.last_error;
-  p.last_error_reason = cm::to_string(s.last_error_reason);
+  p.last_error_reason = to_py(s.last_error_reason);
   return p;
 }
 
 // The value types are read-only snapshots: plain attributes and a repr, no behaviour.
 void init_value_types(py::module_& m) {
+  g_state_members = make_enum(m, "SessionState", kStates);
+  g_reason_members = make_enum(m, "Reason", kReasons);
+
   py::class_<PyStateChange>(m, "StateChange", "One session transition, delivered to on_state_change callbacks.")
-      .def_readonly("from_state", &PyStateChange::from_state, "The state before: 'active', 'paused_by_user', ...")
-      .def_readonly("to_state", &PyStateChange::to_state, "The state after.")
-      .def_readonly("reason", &PyStateChange::reason, "Why: 'none', 'user', 'insufficient_credits', ...")
-      .def_readonly("message", &PyStateChange::message, "Human-readable, safe to show or log.")
+      .def_property_readonly("from_state", [](const PyStateChange& c) { return to_py(c.change.from); },
+                             "The state before (a SessionState).")
+      .def_property_readonly("to_state", [](const PyStateChange& c) { return to_py(c.change.to); },
+                             "The state after (a SessionState).")
+      .def_property_readonly("reason", [](const PyStateChange& c) { return to_py(c.change.reason); },
+                             "Why (a Reason).")
+      .def_property_readonly("message", [](const PyStateChange& c) { return c.change.message; },
+                             "Human-readable, safe to show or log.")
       .def("__repr__", [](const PyStateChange& c) {
-        return "StateChange(from_state='" + c.from_state + "', to_state='" + c.to_state + "', reason='" + c.reason +
-               "', message=" + py::repr(py::str(c.message)).cast<std::string>() + ")";
+        return "StateChange(from_state='" + cm::to_string(c.change.from) + "', to_state='" +
+               cm::to_string(c.change.to) + "', reason='" + cm::to_string(c.change.reason) +
+               "', message=" + py::repr(py::str(c.change.message)).cast<std::string>() + ")";
       });
 
   py::class_<PyStats>(m, "SessionStats", "A session's usage counters (Session.stats()).")
@@ -92,7 +142,7 @@ void init_value_types(py::module_& m) {
                ", grace_remaining_ms=" + std::to_string(s.grace_remaining_ms) +
                ", minutes_left=" + py::repr(py::float_(s.minutes_left)).cast<std::string>() +
                ", heartbeats_retried=" + std::to_string(s.heartbeats_retried) +
-               ", last_error_reason='" + s.last_error_reason + "')";
+               ", last_error_reason='" + py::str(s.last_error_reason).cast<std::string>() + "')";
       });
 
   py::class_<cm::BalanceUpdate>(m, "BalanceUpdate",

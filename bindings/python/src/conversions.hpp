@@ -19,9 +19,13 @@ cm::LogLevel parse_level(const std::string& name);
 // The C++ level -> the matching level of Python's logging module.
 int python_level(cm::LogLevel level);
 
-// cm::StateChange with states and reason as their names (creditmeter.StateChange).
+// The creditmeter.SessionState / creditmeter.Reason member of a C++ value. Under the GIL.
+py::object to_py(cm::SessionState state);
+py::object to_py(cm::Reason reason);
+
+// cm::StateChange for Python (creditmeter.StateChange): its states and reason become enum members.
 struct PyStateChange {
-  std::string from_state, to_state, reason, message;
+  cm::StateChange change;
 };
 
 // cm::SessionStats with the error reason as its name (creditmeter.SessionStats).
@@ -32,7 +36,8 @@ struct PyStats {
   std::int64_t grace_remaining_ms = 0;
   double minutes_left = 0;
   std::uint64_t heartbeats_retried = 0;
-  std::string last_error, last_error_reason = "none";
+  std::string last_error;
+  py::object last_error_reason;  // a creditmeter.Reason
 };
 
 PyStats to_py(const cm::SessionStats& s);

@@ -47,22 +47,22 @@ void PySession::stop() {
   raw_->stop();
 }
 
-std::string PySession::state() const {
+py::object PySession::state() const {
   cm::SessionState s;
   {
     py::gil_scoped_release nogil;
     s = raw_->state();
   }
-  return cm::to_string(s);
+  return to_py(s);
 }
 
-std::string PySession::reason() const {
+py::object PySession::reason() const {
   cm::Reason r;
   {
     py::gil_scoped_release nogil;
     r = raw_->reason();
   }
-  return cm::to_string(r);
+  return to_py(r);
 }
 
 PyStats PySession::stats() const {
@@ -134,10 +134,10 @@ PyObject* fast_may_render(PyObject* self, PyObject*) {
 
 PyMethodDef g_fast_methods[] = {
     {"frame", fast_frame, METH_NOARGS,
-     "frame()\n--\n\nCall once per rendered frame, from the renderer thread (one per session). "
+     "frame($self)\n--\n\nCall once per rendered frame, from the renderer thread (one per session). "
      "Never blocks, never raises, keeps the GIL: an atomic store."},
     {"may_render", fast_may_render, METH_NOARGS,
-     "may_render()\n--\n\nWhether the avatar may render now (the state is 'active'). An atomic load."},
+     "may_render($self)\n--\n\nWhether the avatar may render now (the state is 'active'). An atomic load."},
 };
 
 void install_fast_methods(py::handle type) {
@@ -161,7 +161,7 @@ void init_session(py::module_& m) {
       .def("stop", checked(&PySession::stop),
            "Final: the release with the final usage is sent in the background (see Client.flush()).")
       .def_property_readonly("state", checked(&PySession::state),
-                             "'active', 'paused_by_user', 'paused_billing', 'paused_offline' or 'stopped'.")
+                             "A SessionState (a str): 'active', 'paused_by_user', 'paused_billing', 'paused_offline' or 'stopped'.")
       .def_property_readonly("reason", checked(&PySession::reason), "The reason of the latest transition.")
       .def("stats", checked(&PySession::stats), "The usage counters (a SessionStats), live.")
       .def("on_state_change", checked(&PySession::on_state_change), py::arg("fn").none(true),
@@ -179,7 +179,7 @@ void init_session(py::module_& m) {
            "cap resumes it.")
       .def("__repr__", [](py::handle self) {
         const PySession* s = require_made<PySession>(self);
-        return "<creditmeter.Session id='" + s->id() + "' state='" + s->state() + "'>";
+        return "<creditmeter.Session id='" + s->id() + "' state='" + py::str(s->state()).cast<std::string>() + "'>";
       });
 
   install_fast_methods(session_class);

@@ -37,8 +37,8 @@ class PySession {
   void pause();
   void resume();
   void stop();
-  std::string state() const;
-  std::string reason() const;
+  py::object state() const;   // a creditmeter.SessionState
+  py::object reason() const;  // a creditmeter.Reason
   PyStats stats() const;
   void on_state_change(py::object fn);
   void on_balance(py::object fn);

@@ -28,6 +28,8 @@ PACKAGES=(
   # creditmeter.aio's tests: pytest-asyncio; the stubs and examples are checked with mypy.
   pybind11-dev python3-pybind11 python3-dev python3-venv python3-pytest python3-setuptools python3-wheel
   python3-pytest-asyncio mypy
+  # The wheel (tests/python/check_wheel.sh): python3 -m build --no-isolation.
+  python3-build
   # Java binding (bindings/java: javac, JNI headers) and its JUnit 5 tests (tests/java; jars in
   # /usr/share/java, no Maven repository needed).
   openjdk-17-jdk-headless junit5

@@ -116,9 +116,7 @@ TEST_CASE("401 TOKEN_EXPIRED / INVALID_TOKEN: re-attach with the same session id
     INFO(code);
     Rig r;
     const std::string old_token = r.m.token();
-    r.at(60s, true);
-    const Outgoing first = r.send();
-    r.reply(status(401, code));
+    const Outgoing first = r.first_heartbeat(status(401, code));
     CHECK(r.m.reported_ms() == 0);
     CHECK_FALSE(r.m.delivered(0));
 
@@ -153,9 +151,7 @@ TEST_CASE("401 TOKEN_EXPIRED / INVALID_TOKEN: re-attach with the same session id
 TEST_CASE("a re-attach replaces the refused token even without a later `exp`",
           "[unit][machine][billing][token]") {
   Rig r;
-  r.at(60s, true);
-  r.send();
-  r.reply(status(401, "INVALID_TOKEN"));  // e.g. the server rotated its signing key
+  r.first_heartbeat(status(401, "INVALID_TOKEN"));  // e.g. the server rotated its signing key
   r.send();
   const std::string reissued = make_jwt(kExp0, "same-exp");
   auto g = make_grant();
@@ -167,9 +163,7 @@ TEST_CASE("a re-attach replaces the refused token even without a later `exp`",
 TEST_CASE("a re-exchange that fails offline is retried with backoff", "[unit][machine][billing][token]") {
   Rig r(60s, 3600s);
   *r.random = 0.9999999;
-  r.at(60s, true);
-  const Outgoing first = r.send();
-  r.reply(status(401, "TOKEN_EXPIRED"));
+  const Outgoing first = r.first_heartbeat(status(401, "TOKEN_EXPIRED"));
   const Outgoing ex = r.send();
   r.reply(status(503));
   CHECK(r.m.next_wakeup() == r.now + 999ms);
@@ -190,9 +184,7 @@ TEST_CASE("a refused re-exchange pauses for authentication, usage kept", "[unit]
   for (const auto& refusal : refusals) {
     INFO(refusal.http_status);
     Rig r;
-    r.at(60s, true);
-    const Outgoing first = r.send();
-    r.reply(status(401, "TOKEN_EXPIRED"));
+    const Outgoing first = r.first_heartbeat(status(401, "TOKEN_EXPIRED"));
     r.send();
     r.reply(refusal);
     CHECK(r.m.state() == SessionState::paused_billing);

@@ -217,9 +217,7 @@ TEST_CASE("request_flush sends unreported usage now, and only when there is some
 TEST_CASE("request_flush during a retry also sends what accrued since, after the ack",
           "[unit][machine][cadence]") {
   Rig r;
-  r.at(60s, true);
-  const Outgoing first = r.send();
-  r.reply(status(503));
+  const Outgoing first = r.first_heartbeat(status(503));
   r.elapse(200ms, 200);
   r.m.request_flush();  // Client::flush: its target is r.total = 60200
   require_same_request(r.send(), first);

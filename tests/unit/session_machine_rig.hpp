@@ -235,6 +235,15 @@ struct Rig {
     return *out;
   }
 
+  // The start of many tests: a minute of rendering (the default interval), the first
+  // heartbeat on the wire, and `answer` to it. Returns the heartbeat.
+  Outgoing first_heartbeat(const Answer& answer) {
+    at(60s, true);
+    Outgoing hb = send();
+    reply(answer);
+    return hb;
+  }
+
   // One heartbeat cycle: `active` ms are rendered, the next heartbeat goes out when the
   // machine wants it, and gets `answer`.
   Outgoing beat(std::int64_t active, const Answer& answer = ok()) {

@@ -90,9 +90,7 @@ TEST_CASE("a top-up during a user pause: resume() is then immediate", "[unit][ma
 
 TEST_CASE("resume() while offline announces paused_offline and probes at once", "[unit][machine][states]") {
   Rig r(60s, 300s);
-  r.at(60s, true);
-  const Outgoing first = r.send();
-  r.reply(no_answer());
+  const Outgoing first = r.first_heartbeat(no_answer());
   r.m.pause();
   r.at(300s);  // the grace expires during the user pause: not announced (user pause wins)
   r.advance();
@@ -289,9 +287,7 @@ TEST_CASE("stop while a heartbeat is on the wire: its answer, then the release",
 TEST_CASE("stop while a heartbeat waits for its retry: it goes at once", "[unit][machine][stop]") {
   Rig r;
   *r.random = 0.9999999;
-  r.at(60s, true);
-  const Outgoing hb = r.send();
-  r.reply(status(503));
+  const Outgoing hb = r.first_heartbeat(status(503));
   REQUIRE(r.m.next_wakeup() > r.now);
   r.m.stop(r.total);
   require_same_request(r.send(), hb);
@@ -301,9 +297,7 @@ TEST_CASE("stop while a heartbeat waits for its retry: it goes at once", "[unit]
 
 TEST_CASE("stop while the token is refused: re-attach, resend, release", "[unit][machine][stop][token]") {
   Rig r;
-  r.at(60s, true);
-  const Outgoing hb = r.send();
-  r.reply(status(401, "TOKEN_EXPIRED"));
+  const Outgoing hb = r.first_heartbeat(status(401, "TOKEN_EXPIRED"));
   r.m.stop(r.total + 5);
   CHECK(r.send().kind == Outgoing::Kind::token_exchange);
   auto g = make_grant();
@@ -317,9 +311,7 @@ TEST_CASE("stop while the token is refused: re-attach, resend, release", "[unit]
 TEST_CASE("stop while a re-attach waits for its retry: it goes at once", "[unit][machine][stop][token]") {
   Rig r;
   *r.random = 0.9999999;
-  r.at(60s, true);
-  r.send();
-  r.reply(status(401, "TOKEN_EXPIRED"));
+  r.first_heartbeat(status(401, "TOKEN_EXPIRED"));
   const Outgoing ex = r.send();
   r.reply(status(503));
   CHECK_FALSE(r.poll().has_value());

@@ -90,6 +90,10 @@ jint JNICALL client_set_max_credits(JNIEnv*, jclass, jlong client, jdouble credi
   return cm_client_set_max_credits(client_of(client)->client, credits);
 }
 
+void JNICALL client_network_changed(JNIEnv*, jclass, jlong client, jboolean reachable) {
+  cm_client_network_changed(client_of(client)->client, reachable == JNI_TRUE);
+}
+
 jint JNICALL client_credit_summary(JNIEnv* env, jclass, jlong client, jdoubleArray amounts, jobjectArray texts) {
   cm_credit_summary* summary = nullptr;
   const cm_status status = cm_client_credit_summary(client_of(client)->client, &summary);

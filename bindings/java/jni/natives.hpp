@@ -18,6 +18,7 @@ jint JNICALL client_new(JNIEnv* env, jclass, jbyteArray base_url, jbyteArray api
 void JNICALL client_free(JNIEnv* env, jclass, jlong client);
 jint JNICALL client_flush(JNIEnv* env, jclass, jlong client, jlong timeout_ms);
 jint JNICALL client_set_max_credits(JNIEnv* env, jclass, jlong client, jdouble credits);
+void JNICALL client_network_changed(JNIEnv* env, jclass, jlong client, jboolean reachable);
 jint JNICALL client_credit_summary(JNIEnv* env, jclass, jlong client, jdoubleArray amounts, jobjectArray texts);
 
 // session_natives.cpp

@@ -17,6 +17,7 @@ const JNINativeMethod kNatives[] = {
     CM_NATIVE("clientFree", "(J)V", client_free),
     CM_NATIVE("clientFlush", "(JJ)I", client_flush),
     CM_NATIVE("clientSetMaxCredits", "(JD)I", client_set_max_credits),
+    CM_NATIVE("clientNetworkChanged", "(JZ)V", client_network_changed),
     CM_NATIVE("clientCreditSummary", "(J[D[Ljava/lang/Object;)I", client_credit_summary),
     CM_NATIVE("sessionStart", "(J[B[BZ[BDDDLio/creditmeter/SessionListeners;[J)I", session_start),
     CM_NATIVE("sessionId", "(Ljava/lang/Object;J)[B", session_id),

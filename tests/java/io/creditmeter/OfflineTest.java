@@ -78,4 +78,29 @@ class OfflineTest {
       Billing.stopAndCheck(emulator, client, session); // the offline period's usage arrived, once
     }
   }
+
+  @Test
+  void networkChangedRetriesAWaitingHeartbeatAtOnce() throws Exception {
+    String secret = emulator.createAccount("creator", 100);
+    try (Client client = new Client(emulator.options(secret, journal))) {
+      client.networkChanged(false); // the OS says offline: no crash, retries slow down
+      client.networkChanged(true);
+      Session session = client.startSession(new SessionOptions());
+      try (Renderer renderer = new Renderer(session)) {
+        assertTrue(Wait.until(() -> session.stats().heartbeatsOk() >= 1, Duration.ofSeconds(10)));
+        emulator.fault("{\"mode\":\"refuse\"}");
+        assertTrue(Wait.until(() -> session.stats().heartbeatsFailed() >= 2, Duration.ofSeconds(10)));
+        client.networkChanged(false);
+        emulator.clearFaults();
+        long okBefore = session.stats().heartbeatsOk();
+        client.networkChanged(true); // the waiting heartbeat goes now, not after its backoff
+        assertTrue(Wait.until(() -> session.stats().heartbeatsOk() > okBefore, Duration.ofSeconds(5)),
+            "the waiting heartbeat was retried: " + session.stats());
+        assertTrue(renderer.frames() > 0);
+      }
+      Billing.stopAndCheck(emulator, client, session);
+      client.close();
+      client.networkChanged(true); // a closed client: nothing happens
+    }
+  }
 }

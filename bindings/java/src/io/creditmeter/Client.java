@@ -174,6 +174,26 @@ public final class Client implements AutoCloseable {
   }
 
   /**
+   * The OS's word on the network (Android: {@code ConnectivityManager.NetworkCallback}'s
+   * onAvailable / onLost). {@code true} retries every waiting request at once, so an avatar
+   * returns within a round trip of the network coming back instead of after its backoff;
+   * {@code false} holds retries to a slow probe until the next {@code true} (the OS can be
+   * wrong). Never blocks; any thread, also inside a listener. Does nothing on a closed client.
+   *
+   * @param reachable whether the OS reports a usable network
+   */
+  public void networkChanged(boolean reachable) {
+    core.lock.readLock().lock();
+    try {
+      if (!core.closed()) {
+        Native.clientNetworkChanged(core.handle(), reachable);
+      }
+    } finally {
+      core.lock.readLock().unlock();
+    }
+  }
+
+  /**
    * Stops every session, delivers their usage for at most the shutdown timeout (what stays
    * undelivered waits in the journal) and frees the native client; each session's listeners
    * get its {@link SessionState#STOPPED} (inside a listener: once the listener returned).
@@ -194,6 +214,11 @@ public final class Client implements AutoCloseable {
     Core(long handle, ClientCallbacks callbacks) {
       this.handle = handle;
       this.callbacks = callbacks;
+    }
+
+    /** Call with the read lock held. */
+    boolean closed() {
+      return handle == 0;
     }
 
     /** Call with the read lock held. */

@@ -28,6 +28,8 @@ final class Native {
 
   static native int clientSetMaxCredits(long client, double credits);
 
+  static native void clientNetworkChanged(long client, boolean reachable);
+
   static native int clientCreditSummary(long client, double[] amounts, Object[] texts);
 
   static native int sessionStart(long client, byte[] model, byte[] surface, boolean audioOnly, byte[] sessionId,

@@ -54,9 +54,17 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
   cm_die deps "dpkg-query not found: this script supports Debian/Ubuntu only; install the equivalents of: ${PACKAGES[*]}"
 fi
 
+# A package's status for this machine's architecture: a Multi-Arch: same package that is also
+# installed for another one (scripts/cross-test.sh's :arm64/:armhf -dev packages) has a status
+# per architecture; an Architecture: all package answers only to its plain name.
+native_arch="$(dpkg --print-architecture)"
+pkg_status() {
+  dpkg-query -W -f='${Status}' "$1:$native_arch" 2>/dev/null || dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true
+}
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
-  status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+  status="$(pkg_status "$pkg")"
   if [[ "$status" != "install ok installed" ]]; then
     missing+=("$pkg")
   fi
@@ -110,8 +118,7 @@ fi
 # Check the result the same way we decided what to install.
 still=()
 for pkg in "${missing[@]}"; do
-  status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
-  [[ "$status" == "install ok installed" ]] || still+=("$pkg")
+  [[ "$(pkg_status "$pkg")" == "install ok installed" ]] || still+=("$pkg")
 done
 if [[ ${#still[@]} -ne 0 ]]; then
   cm_die deps "still missing after install: ${still[*]}"

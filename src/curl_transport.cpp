@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <limits>
 #include <mutex>
 
 #include "core/protocol.hpp"
@@ -241,17 +242,20 @@ void CurlTransport::start_queued() {
 void CurlTransport::poll(std::chrono::milliseconds max_wait, int wake_fd) {
   // Drive first, and wait only when nothing finished: a transfer can complete in this first
   // perform (an answer whose body arrived after its headers, in a second segment), and
-  // waiting before running its completion would delay it by the whole wait (up to 1 s).
+  // waiting before running its completion would delay it by the whole wait.
   int running = 0;
   curl_multi_perform(multi_, &running);
   std::vector<std::unique_ptr<Transfer>> finished = collect_finished();
-  const long wait = static_cast<long>(std::clamp<long long>(max_wait.count(), 0, 1000));
+  // The whole wait the scheduler asks for (it sleeps until its next due time, or until its
+  // wake timer fires): curl_multi_poll itself waits no longer than curl_multi_timeout()
+  // wants for the transfers in flight (their timeouts, connection steps), so nothing of curl's
+  // is late however long the wait given here.
+  const int wait = static_cast<int>(std::clamp<long long>(max_wait.count(), 0, std::numeric_limits<int>::max()));
   if (finished.empty() && wait > 0) {
     curl_waitfd extra{};
     extra.fd = wake_fd;
     extra.events = CURL_WAIT_POLLIN;
-    curl_multi_poll(multi_, wake_fd >= 0 ? &extra : nullptr, wake_fd >= 0 ? 1u : 0u,
-                    static_cast<int>(wait), nullptr);
+    curl_multi_poll(multi_, wake_fd >= 0 ? &extra : nullptr, wake_fd >= 0 ? 1u : 0u, wait, nullptr);
     curl_multi_perform(multi_, &running);
     finished = collect_finished();
   }

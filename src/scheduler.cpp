@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "creditmeter/clock.hpp"
 #include "journal.hpp"
@@ -18,8 +19,8 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
 namespace {
-// No wait lasts longer than this without re-checking deadlines (docs/LIFECYCLE.md).
-constexpr milliseconds kMaxWait{1000};
+// The transport's wait when the wake timer (or wakeup()) ends it: as long as its poll takes.
+constexpr milliseconds kUntilWoken{std::numeric_limits<int>::max()};
 
 // Wall-clock time, only for the timestamps that go on the wire.
 std::int64_t wall_ms() {
@@ -99,7 +100,14 @@ void Scheduler::run() {
 #endif
   Clock& clock = parts_.clock;
   Transport& transport = parts_.transport;
-  const std::uint64_t listener = clock.add_jump_listener([&transport] { transport.wakeup(); });
+  // A clock that jumps (ManualClock) moves every deadline: the loop and a waiting flush()
+  // look at their deadlines again (the empty lock: a flush() between its check and its wait
+  // cannot miss the notification).
+  const std::uint64_t listener = clock.add_jump_listener([this, &transport] {
+    transport.wakeup();
+    { std::lock_guard<std::mutex> lock(mutex_); }
+    progress_.notify_all();
+  });
 
   for (;;) {
     std::vector<std::shared_ptr<SessionImpl>> pokes;
@@ -134,33 +142,61 @@ void Scheduler::run() {
       }
       progress_.notify_all();
     }
-    now = clock.now();
-    if (quitting && (idle_quit || now >= deadline)) break;
+    if (quitting && (idle_quit || clock.now() >= deadline)) break;
 
-    milliseconds wait = kMaxWait;
-    if (!timers_.empty()) {
-      wait = std::min(wait, duration_cast<milliseconds>(timers_.top().when - now) + milliseconds(1));
-    }
-    if (quitting) wait = std::min(wait, duration_cast<milliseconds>(deadline - now) + milliseconds(1));
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!pokes_.empty()) {
-        wait = milliseconds(0);
-      } else {
-        // From here on, new work wakes the loop unless it can wait until this deadline.
-        asleep_ = true;
-        asleep_until_ = now + wait;
-      }
-    }
+    // Before the sleep is planned: a synchronous answer (token provider) may set a timer.
     flush_outbox();
     maintain_journal();
     maintain_client_cap();
-    transport.poll(std::max(wait, milliseconds(0)), /*wake_fd=*/-1);
+    const core::TimePoint next = next_due(quitting, deadline);
+    now = clock.now();
+    bool work_waiting;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      work_waiting = !pokes_.empty() || next <= now;
+      if (!work_waiting) {
+        // From here on, new work wakes the loop unless it can wait until `next`.
+        asleep_ = true;
+        asleep_until_ = next;
+      }
+    }
+    sleep_until(next, now, work_waiting);
   }
 
   finish_loop();
   clock.remove_jump_listener(listener);
   progress_.notify_all();
+}
+
+core::TimePoint Scheduler::next_due(bool quitting, core::TimePoint quit_deadline) {
+  // A superseded entry on top would wake the loop early for nothing: drop those first.
+  while (!timers_.empty() && timers_.top().generation != timers_.top().session->timer_generation) timers_.pop();
+  core::TimePoint next = timers_.empty() ? core::TimePoint::max() : timers_.top().when;
+  if (quitting) next = std::min(next, quit_deadline);
+  return std::min(next, next_cap_check_);
+}
+
+// One wake-up per due time: the timer is armed to the nanosecond, never before `next` (it
+// counts from a now() read before it is armed), so the loop never wakes a hair early and
+// sleeps again. Transfers in flight keep their own timeouts: curl_multi_poll waits at most
+// what curl_multi_timeout asks for, whatever the wait given here.
+void Scheduler::sleep_until(core::TimePoint next, core::TimePoint now, bool work_waiting) {
+  milliseconds wait{0};
+  if (work_waiting) {
+    // poll(0): drives the transfers, then the loop takes the work.
+  } else if (next == core::TimePoint::max()) {
+    wake_timer_.disarm();
+    wait = kUntilWoken;
+  } else if (wake_timer_.fd() >= 0) {
+    wake_timer_.arm(next - now);
+    wait = kUntilWoken;
+  } else {
+    // No timer descriptor: the poll's timeout carries the time, rounded up to whole ms.
+    const auto ms = std::chrono::ceil<milliseconds>(next - now);
+    wait = std::min(ms, kUntilWoken);
+  }
+  parts_.transport.poll(wait, wake_timer_.fd());
+  wake_timer_.clear();
 }
 
 void Scheduler::finish_loop() {
@@ -193,6 +229,7 @@ void Scheduler::step(const std::shared_ptr<SessionImpl>& session) {
 }
 
 void Scheduler::apply(const std::shared_ptr<SessionImpl>& session, SessionImpl::Step& s) {
+  client_cap_stale_ = true;
   for (const auto& line : s.logs) parts_.logger.log(line.level, line.message);
   if (Journal* j = parts_.journal.get()) j->append_ops(session->id(), s.journal);
   if (s.stepped && s.finished) {
@@ -234,32 +271,51 @@ void Scheduler::flush_outbox() {
   if (journal != nullptr) journal->commit();  // acknowledgements ride along, unsynced
 }
 
+namespace {
+// The sessions' projected credits and how fast rendering can add to them.
+SessionImpl::CreditProjection project(const std::vector<std::shared_ptr<SessionImpl>>& sessions) {
+  SessionImpl::CreditProjection sum;
+  for (const auto& s : sessions) {
+    const SessionImpl::CreditProjection p = s->credit_projection();
+    sum.credits += p.credits;
+    sum.per_minute += p.per_minute;
+  }
+  return sum;
+}
+}  // namespace
+
+// Judged when a step or an answer may have changed what the sessions owe or whether they
+// render, and at the earliest moment their rendering could reach the cap; never on a period.
 void Scheduler::maintain_client_cap() {
   std::optional<double> cap;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     cap = client_cap_;
   }
-  if (!cap && !client_cap_hold_) return;
+  if (!cap && !client_cap_hold_) {
+    next_cap_check_ = core::TimePoint::max();
+    return;
+  }
   const core::TimePoint now = parts_.clock.now();
-  if (now < next_cap_check_) return;
-  next_cap_check_ = now + milliseconds(100);
+  if (!client_cap_stale_ && now < next_cap_check_) return;
+  client_cap_stale_ = false;
   const auto all = parts_.registry.kept();
-  bool over = false;
-  if (cap) {
-    double projected = 0;
-    for (const auto& s : all) projected += s->projected_credits();
-    over = projected >= *cap;
+  SessionImpl::CreditProjection projected = project(all);
+  // frame() stops a session exactly at a cap: float dust is "at" it (as for a session's cap).
+  const bool over = cap && *cap - projected.credits <= 1e-9;
+  if (over != client_cap_hold_) {
+    client_cap_hold_ = over;
+    parts_.logger.log(over ? LogLevel::warning : LogLevel::info,
+                      over ? "the client's spending cap is reached: its sessions pause"
+                           : "the client's spending cap has room again: its sessions resume");
+    for (const auto& s : all) {
+      s->set_local_hold(Reason::spend_cap, over);
+      s->deliver_events();
+    }
+    projected = project(all);  // the hold changed which sessions may render
   }
-  if (over == client_cap_hold_) return;
-  client_cap_hold_ = over;
-  parts_.logger.log(over ? LogLevel::warning : LogLevel::info,
-                    over ? "the client's spending cap is reached: its sessions pause"
-                         : "the client's spending cap has room again: its sessions resume");
-  for (const auto& s : all) {
-    s->set_local_hold(Reason::spend_cap, over);
-    s->deliver_events();
-  }
+  next_cap_check_ = cap && !over ? core::earliest_cap_reach(now, *cap - projected.credits, projected.per_minute)
+                                 : core::TimePoint::max();
 }
 
 void Scheduler::maintain_journal() {
@@ -333,8 +389,12 @@ bool Scheduler::flush(milliseconds timeout) {
     if (done) return true;
     const core::TimePoint now = clock.now();
     if (now >= deadline || !running_) return false;
-    progress_.wait_for(lock, std::min(kMaxWait, duration_cast<milliseconds>(deadline - now) + milliseconds(1)),
-                       [&] { return turns_ != seen || !running_; });
+    // Until the deadline or the loop's next turn that made progress, nothing in between (a
+    // jump of a ManualClock notifies too). The wait runs on the steady clock, which stops
+    // while the device is suspended: a flush that spans a suspend ends late, never early.
+    // (In slices of a day at most: the steady clock's time_point must not overflow.)
+    progress_.wait_for(lock, std::min<core::TimePoint>(deadline - now, std::chrono::hours(24)),
+                       [&] { return turns_ != seen || !running_ || clock.now() >= deadline; });
   }
 }
 

@@ -1,11 +1,12 @@
 #pragma once
 // The one I/O thread of a Client: a timer queue on the injectable Clock and the transport's
-// event loop. It steps each session (SessionImpl, over its pure core::SessionMachine), puts
-// what the session wants sent on the wire through the Wire, journals it first, and hands each
-// answer back to its session in one pass. It never runs a user callback (the CallbackThread
-// does) and never calls up into the Client that owns it: it is built from its parts.
-// Started lazily by the first metered session. docs/ARCHITECTURE.md draws the way of one
-// heartbeat through it.
+// event loop, which sleeps until the next thing is due (a WakeTimer in the same poll as the
+// transfers) and never wakes between due times. It steps each session (SessionImpl, over its
+// pure core::SessionMachine), puts what the session wants sent on the wire through the Wire,
+// journals it first, and hands each answer back to its session in one pass. It never runs a
+// user callback (the CallbackThread does) and never calls up into the Client that owns it: it
+// is built from its parts. Started lazily by the first metered session. docs/ARCHITECTURE.md
+// draws the way of one heartbeat through it; docs/LIFECYCLE.md states its sleeping rule.
 
 #include <atomic>
 #include <condition_variable>
@@ -19,6 +20,7 @@
 #include "core/session_machine.hpp"
 #include "session_impl.hpp"
 #include "transport.hpp"
+#include "wake_timer.hpp"
 
 namespace creditmeter {
 class Clock;
@@ -87,8 +89,14 @@ class Scheduler {
   void flush_outbox();
   // Compaction and the journal_full hold.
   void maintain_journal();
-  // The client's spending cap over all sessions (checked every 100 ms at most: O(sessions)).
+  // The client's spending cap over all sessions: judged after a turn that changed anything,
+  // and at the earliest moment the sessions' rendering could reach it (O(sessions) each time).
   void maintain_client_cap();
+  // What the loop waits for before its next turn: the next timer, the cap's next judgement,
+  // the shutdown deadline (TimePoint::max(): nothing).
+  core::TimePoint next_due(bool quitting, core::TimePoint quit_deadline);
+  // Sleeps in the transport's poll until `next` (the wake timer's time) or new work.
+  void sleep_until(core::TimePoint next, core::TimePoint now, bool work_waiting);
   void send(const Outbound& out);
   void on_response(const std::shared_ptr<SessionImpl>& session, core::Outgoing::Kind kind,
                    const HttpResponse& response);
@@ -119,7 +127,9 @@ class Scheduler {
   bool progressed_ = false;  // this turn took an answer or ended a session (flush() may be done)
   bool journal_full_ = false;
   bool client_cap_hold_ = false;
-  core::TimePoint next_cap_check_{};
+  bool client_cap_stale_ = true;  // a step or an answer since the cap was last judged
+  core::TimePoint next_cap_check_ = core::TimePoint::max();
+  WakeTimer wake_timer_;
 };
 
 }  // namespace detail

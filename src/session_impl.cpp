@@ -245,9 +245,17 @@ void SessionImpl::set_max_credits(std::optional<double> max_credits) {
   });
 }
 
-double SessionImpl::projected_credits() const {
+SessionImpl::CreditProjection SessionImpl::credit_projection() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return machine_.projected_credits(total_ms_locked());
+  const std::int64_t total = total_ms_locked();
+  CreditProjection p;
+  p.credits = machine_.projected_credits(total);
+  if (machine_.state() == SessionState::active) {
+    // The machine prices unbilled usage at the session's rate: one more minute of it costs
+    // exactly the rate (a stopped session's total is frozen: it adds nothing).
+    p.per_minute = machine_.projected_credits(total + 60000) - p.credits;
+  }
+  return p;
 }
 
 std::vector<std::string> SessionImpl::journal_snapshot() const {

@@ -66,8 +66,15 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   void set_callback(StateChangeCallback callback);
   void set_balance_callback(BalanceCallback callback, bool low_balance);
   void set_max_credits(std::optional<double> max_credits);
-  // For the client's spending cap: credits charged plus the cost of unbilled usage.
-  double projected_credits() const;
+  // For the client's spending cap: credits charged plus the cost of unbilled usage, and how
+  // fast that can grow unseen by the scheduler: the session's rate while it may render (only
+  // frame() moves the meter then), 0 otherwise (only a step or a user's call, which the
+  // scheduler sees, lets it render again).
+  struct CreditProjection {
+    double credits = 0;
+    double per_minute = 0;
+  };
+  CreditProjection credit_projection() const;
   // ~Session: no callback runs after this returns (waits for one running on another thread).
   void detach_callbacks();
   // Callbacks are held from construction until this: a session's first callback runs only

@@ -82,5 +82,12 @@ std::optional<bool> CreditTracker::judge_cap(TimePoint now, std::int64_t total_m
   return over;
 }
 
+TimePoint earliest_cap_reach(TimePoint now, double room, double per_minute) {
+  if (per_minute <= 0) return TimePoint::max();
+  const double ms = std::ceil(std::max(0.0, room) * 60000.0 / per_minute);
+  if (ms > 1e15) return TimePoint::max();  // beyond any lifetime (and beyond TimePoint's range)
+  return now + std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+}
+
 }  // namespace core
 }  // namespace creditmeter

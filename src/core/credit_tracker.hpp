@@ -85,5 +85,11 @@ class CreditTracker {
   std::int64_t last_total_ms_ = 0;  // the meter's total at the last judgement
 };
 
+// The earliest moment usage accruing at most `per_minute` credits a minute (rendering runs no
+// faster than the clock) can use up `room` credits: when a cap with that much room left must
+// be judged again. Rounded up to the whole millisecond the meter counts in, so the judgement
+// never comes a hair early; TimePoint::max() when nothing accrues.
+TimePoint earliest_cap_reach(TimePoint now, double room, double per_minute);
+
 }  // namespace core
 }  // namespace creditmeter

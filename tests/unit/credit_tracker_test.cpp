@@ -134,3 +134,17 @@ TEST_CASE("judging the cap: over at the cap, and the next check when it could be
     CHECK_FALSE(c.cap_check_due(now, 0));
   }
 }
+
+TEST_CASE("earliest_cap_reach: when rendering at a rate can first use up the room under a cap",
+          "[unit][credits][cap]") {
+  const TimePoint now = 1h;
+  // 1 credit of room at 2 credits a minute: 30 s of rendering, not a millisecond less.
+  CHECK(core::earliest_cap_reach(now, 1.0, 2.0) == now + 30s);
+  // Rounded up to the meter's whole milliseconds: never judged a hair early.
+  CHECK(core::earliest_cap_reach(now, 0.001, 7.0) == now + 9ms);  // 8.57 ms
+  CHECK(core::earliest_cap_reach(now, 0.0, 2.0) == now);
+  CHECK(core::earliest_cap_reach(now, -1.0, 2.0) == now);
+  // Nothing renders, or so little that the cap is out of any lifetime's reach: never.
+  CHECK(core::earliest_cap_reach(now, 1.0, 0.0) == TimePoint::max());
+  CHECK(core::earliest_cap_reach(now, 1e300, 1e-300) == TimePoint::max());
+}

@@ -47,10 +47,13 @@ class FakeTransport final : public detail::Transport {
     changed_.notify_all();
   }
 
-  void poll(std::chrono::milliseconds max_wait, int /*wake_fd*/) override {
+  void poll(std::chrono::milliseconds max_wait, int wake_fd) override {
     std::vector<std::pair<detail::Completion, detail::HttpResponse>> ready;
     {
       std::unique_lock<std::mutex> lock(mutex_);
+      ++polls_;
+      last_wait_ = max_wait;
+      last_wake_fd_ = wake_fd;
       sleeping_ = max_wait.count() > 0;
       changed_.notify_all();
       changed_.wait_for(lock, max_wait, [this] { return woken_ || !answered_.empty(); });
@@ -131,6 +134,19 @@ class FakeTransport final : public detail::Transport {
     std::unique_lock<std::mutex> lock(mutex_);
     return changed_.wait_for(lock, timeout, [&] { return sleeping_; });
   }
+  // The scheduler's waits: how many, and what the last one was given.
+  std::size_t polls() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return polls_;
+  }
+  std::chrono::milliseconds last_wait() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_wait_;
+  }
+  int last_wake_fd() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_wake_fd_;
+  }
   // How many times wakeup() was called.
   std::size_t wakeups() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -153,6 +169,9 @@ class FakeTransport final : public detail::Transport {
   bool woken_ = false;
   bool sleeping_ = false;
   std::size_t wakeups_ = 0;
+  std::size_t polls_ = 0;
+  std::chrono::milliseconds last_wait_{0};
+  int last_wake_fd_ = -1;
   std::size_t given_ = 0;      // answers handed to respond()
   std::size_t delivered_ = 0;  // answers whose completion has run
 };

@@ -241,6 +241,8 @@ def main():
             w("![cost against N](%s)" % os.path.basename(plot))
             w("")
             make_plot(scale, plot)
+    if os.path.exists(P("wakeups.json")):
+        wakeups_section(load(P("wakeups.json")), w, misses)
     if os.path.exists(P("java.json")):
         java_section(load(P("java.json")), w, misses)
     extra = os.path.join(os.path.dirname(os.path.abspath(__file__)), "BENCHMARKS.notes.md")
@@ -257,6 +259,79 @@ def main():
     if misses:
         print("\nbench: %d goal(s) missed: %s" % (len(misses), "; ".join(misses)), file=sys.stderr)
     return 1 if (check and misses) else 0
+
+
+def wakeups_section(wk, w, misses):
+    """bench_wakeups: context switches of the SDK's threads between due times and per heartbeat;
+    the measurement of the code before the scheduler slept until its next due time, kept in
+    bench/wakeups_before.json, beside it."""
+    before_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wakeups_before.json")
+    before = load(before_path) if os.path.exists(before_path) else None
+    w("## Wake-ups of the SDK's threads: one session, heartbeat every %g s" % wk["interval_s"])
+    w("")
+    w("A wake-up is a context switch (voluntary + involuntary, from `/proc/self/task/<tid>/status`) of")
+    w("the I/O thread `creditmeter` or the callback thread `creditmeter-cb`; the session has a journal,")
+    w("`on_state_change` and `on_balance`. *Between due times* = from %.2g s after one answer (or the" % wk["margin_s"])
+    w("call that began the phase) to %.2g s before the next due time; *heartbeat* = the rest of the" % wk["margin_s"])
+    if wk["interval_s"] > wk["server_keep_alive_s"]:
+        w("cycle. The emulator closes idle connections after %d s, so each heartbeat opens one." % wk["server_keep_alive_s"])
+    else:
+        w("cycle.")
+    w("")
+    w("| phase | between due times: wake-ups (window) | heartbeat: I/O thread | heartbeat: callback thread | %s" %
+      ("before: between due times | before: heartbeat (both threads) |" if before else ""))
+    w("|---|---|---|---|%s" % ("---|---|" if before else ""))
+    old = {p["phase"]: p for p in before["phases"]} if before else {}
+    quiet_ok = True
+    for p in wk["phases"]:
+        q, h = p["between_due_times"], p["heartbeat"]
+        quiet_ok = quiet_ok and q["total"] == 0
+        row = "| %s | **%d** (%.0f s) | %d | %d |" % (p["phase"], q["total"], q["seconds"],
+                                                   h["io_voluntary"] + h["io_involuntary"], h["cb_voluntary"] + h["cb_involuntary"])
+        if p["phase"] in old:
+            o = old[p["phase"]]
+            row += " %d (%.0f s) | %d |" % (o["between_due_times"]["total"], o["between_due_times"]["seconds"], o["heartbeat"]["total"])
+        w(row)
+    w("")
+    w("The wake-ups of one heartbeat, named: the emulator is frozen (SIGSTOP) around the due time, so")
+    w("those until the request is on the wire and those of its answer are counted apart (I/O thread,")
+    w("%g s interval, mean of %d heartbeat(s)); without a journal the fdatasync is gone." % (
+        wk["named"][0]["interval_s"], len(wk["named"][0]["until_sent"])))
+    w("")
+    mean = lambda xs, k: sum(x[k] for x in xs) / max(1, len(xs))
+    jn = [n for n in wk["named"] if n["journal"]]
+    nj = [n for n in wk["named"] if not n["journal"]]
+    if jn and nj:
+        sent_j, sent_n = mean(jn[0]["until_sent"], "total"), mean(nj[0]["until_sent"], "total")
+        ans_j, ans_n = mean(jn[0]["answer"], "total"), mean(nj[0]["answer"], "total")
+        w("| part of a heartbeat | with a journal | without |")
+        w("|---|---|---|")
+        w("| due time: the timer's wake-up, then the journal's write + `fdatasync`, then the send | %.1f | %.1f |" % (sent_j, sent_n))
+        w("| of which the journal sync (the difference) | %.1f | – |" % (sent_j - sent_n))
+        w("| the answer: the wake-up that takes it (the ack rides along unsynced) | %.1f | %.1f |" % (ans_j, ans_n))
+        w("")
+    m = wk["many"]
+    per_hb = m["total"] / max(1, m["heartbeats"])
+    one_hb = wk["phases"][0]["heartbeat"]["total"]
+    w("| %d sessions rendering, one Client (%d I/O thread) | measured |" % (m["sessions"], m["io_threads"]))
+    w("|---|---|")
+    w("| heartbeats acknowledged in %.0f s | %d |" % (m["seconds"], m["heartbeats"]))
+    w("| wake-ups of both threads | %d (I/O %d, callbacks %d) |" % (m["total"], m["io_voluntary"] + m["io_involuntary"],
+                                                                  m["cb_voluntary"] + m["cb_involuntary"]))
+    w("| wake-ups per heartbeat | **%.2f** (one session: %d) |" % (per_hb, one_hb))
+    w("")
+    checks = [("no wake-up between due times (rendering, paused, idle)", quiet_ok),
+              ("wake-ups per heartbeat do not grow with %d sessions" % m["sessions"], per_hb <= one_hb)]
+    w("| goal | ok |")
+    w("|---|---|")
+    for what, ok in checks:
+        w("| %s | %s |" % (what, "yes" if ok else "**MISSED**"))
+        if not ok and not wk.get("smoke"):
+            misses.append(what)
+    if before:
+        w("")
+        w("*before*: %s" % before["measured"])
+    w("")
 
 
 def java_section(jv, w, misses):

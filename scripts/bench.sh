@@ -2,7 +2,7 @@
 # Builds the benchmarks (Release, build-bench/), runs them all, and writes docs/BENCHMARKS.md
 # (ratios against same-run baselines, the scale table, docs/benchmarks-scale.png).
 #
-#   scripts/bench.sh             # full run (~7 min on 2 cores)
+#   scripts/bench.sh             # full run (~12 min on 2 cores)
 #   scripts/bench.sh --smoke     # quick run: proves everything works; figures are rough
 #   scripts/bench.sh --check     # exit non-zero when a goal is missed (combines with --smoke)
 #   scripts/bench.sh --no-build  # reuse build-bench/ as it is
@@ -50,7 +50,7 @@ if [[ $build == 1 ]]; then
     -DCREDITMETER_BUILD_TESTS=OFF -DCREDITMETER_BUILD_EXAMPLES=OFF -DCREDITMETER_BUILD_TOOLS=ON \
     -DCREDITMETER_BUILD_PYTHON=ON -DPython3_EXECUTABLE="$PY" >/dev/null
   cmake --build "$BUILD_DIR" -j2 --target bench_hotpath bench_network bench_journal bench_shutdown \
-    bench_scale creditmeter_alloc_test creditmeter-emulator creditmeter_python creditmeter_bench_noop
+    bench_scale bench_wakeups creditmeter_alloc_test creditmeter-emulator creditmeter_python creditmeter_bench_noop
   # The Java benchmark (bench/java), when the tree has the Java binding (a JDK was found).
   if cmake --build "$BUILD_DIR" --target help | grep -q creditmeter_java_bench; then
     cmake --build "$BUILD_DIR" -j2 --target creditmeter_java_bench creditmeter_jni
@@ -116,6 +116,13 @@ for n in $scale_n; do
       | tee "$RES/scale_$(printf '%06d' "$n")$suffix.json"
   done
 done
+if [[ $smoke == 1 ]]; then
+  cm_log bench "wake-ups of the SDK's threads (smoke: 2 s interval, 50 sessions)"
+  "$B/bench_wakeups" --smoke > "$RES/wakeups.json"
+else
+  cm_log bench "wake-ups of the SDK's threads: 1 session and 1,000, heartbeat every 60 s (~5 min)"
+  "$B/bench_wakeups" --interval 60 --sessions 1000 > "$RES/wakeups.json"
+fi
 cm_log bench "all runs done in $(awk -v a="$t0" -v b="$(cm_now)" 'BEGIN {printf "%.0f", b-a}') s"
 
 args=("$RES" "$OUT" --plot "$PLOT")

@@ -103,7 +103,7 @@ installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "
 
 # shellcheck disable=SC2317 # called through step()
 install_cross_deps() {
-  "$CM_ROOT/scripts/install-deps.sh"
+  "$CM_ROOT/scripts/install-deps.sh" || return 1
   local missing=() pkg need_update=0
   for pkg in "${HOST_PACKAGES[@]}" "${TARGET_PACKAGES[@]}"; do
     installed "$pkg" || missing+=("$pkg")

@@ -247,6 +247,14 @@ int main(int argc, char** argv) {
   emu.create_account(secret, 1e12, many + 100);
   const auto dir = std::filesystem::temp_directory_path() / ("cm-bench-wakeups-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
+  // Removed last, after every Client (declared later, destroyed first) let go of its journal.
+  struct RemoveAtExit {
+    std::filesystem::path path;
+    ~RemoveAtExit() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } remove_at_exit{dir};
   json out;
   out["smoke"] = smoke;
 
@@ -321,7 +329,5 @@ int main(int argc, char** argv) {
   out["server_keep_alive_s"] = 5;
   out["sdk_warnings"] = one.warnings.load() + lots.warnings.load();
   std::printf("%s\n", out.dump(1).c_str());
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
   return 0;
 }

@@ -269,14 +269,17 @@ def wakeups_section(wk, w, misses):
     before = load(before_path) if os.path.exists(before_path) else None
     w("## Wake-ups of the SDK's threads: one session, heartbeat every %g s" % wk["interval_s"])
     w("")
+    if "run" in wk:  # a run apart from the rest of this page's
+        w("*Run:* %s" % wk["run"])
+        w("")
     w("A wake-up is a context switch (voluntary + involuntary, from `/proc/self/task/<tid>/status`) of")
     w("the I/O thread `creditmeter` or the callback thread `creditmeter-cb`; the session has a journal,")
-    w("`on_state_change` and `on_balance`. *Between due times* = from %.2g s after one answer (or the" % wk["margin_s"])
-    w("call that began the phase) to %.2g s before the next due time; *heartbeat* = the rest of the" % wk["margin_s"])
+    w("`on_state_change` and `on_balance` (`bench_wakeups%s --interval %g --sessions %d`)." % (
+        " --smoke" if wk.get("smoke") else "", wk["interval_s"], wk["many"]["sessions"]))
+    w("*Between due times* = from %.2g s after one answer (or the call that began the phase) to" % wk["margin_s"])
+    w("%.2g s before the next due time; *heartbeat* = the rest of the cycle." % wk["margin_s"])
     if wk["interval_s"] > wk["server_keep_alive_s"]:
-        w("cycle. The emulator closes idle connections after %d s, so each heartbeat opens one." % wk["server_keep_alive_s"])
-    else:
-        w("cycle.")
+        w("The emulator closes idle connections after %d s, so each heartbeat opens one." % wk["server_keep_alive_s"])
     w("")
     w("| phase | between due times: wake-ups (window) | heartbeat: I/O thread | heartbeat: callback thread | %s" %
       ("before: between due times | before: heartbeat (both threads) |" if before else ""))

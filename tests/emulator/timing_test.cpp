@@ -50,11 +50,21 @@ TEST_CASE("configure without fields reads the timing and is not a mutation", "[e
   CHECK(answer_of(reply)["data"]["offline_grace_s"] == 1.5);
 }
 
-TEST_CASE("configure keeps the interval and TTL at 1 ms at least", "[emulator][unit]") {
+TEST_CASE("configure refuses an interval below 50 ms and a grace below 100 ms", "[emulator][unit]") {
   Timing timing;
-  REQUIRE(configure_timing(timing, {{"heartbeat_interval_s", 0.0012}, {"token_ttl_s", 0.001}}).status == 200);
-  CHECK(timing.heartbeat_interval_ms == 1);
+  CHECK(configure_timing(timing, {{"heartbeat_interval_s", 0.001}}).status == 400);
+  CHECK(configure_timing(timing, {{"heartbeat_interval_s", 0.049}}).status == 400);
+  CHECK(configure_timing(timing, {{"offline_grace_s", 0}}).status == 400);
+  CHECK(configure_timing(timing, {{"offline_grace_s", 0.099}}).status == 400);
+  CHECK(timing.heartbeat_interval_ms == 60'000);  // refused: unchanged
+  CHECK(timing.offline_grace_ms == 300'000);
+  REQUIRE(configure_timing(timing, {{"heartbeat_interval_s", 0.05}, {"offline_grace_s", 0.1}}).status == 200);
+  CHECK(timing.heartbeat_interval_ms == 50);
+  CHECK(timing.offline_grace_ms == 100);
+}
+
+TEST_CASE("configure keeps the TTL at 1 ms at least", "[emulator][unit]") {
+  Timing timing;
+  REQUIRE(configure_timing(timing, {{"token_ttl_s", 0.0012}}).status == 200);
   CHECK(timing.token_ttl_ms == 1);
-  REQUIRE(configure_timing(timing, {{"offline_grace_s", 0}}).status == 200);
-  CHECK(timing.offline_grace_ms == 0);
 }

@@ -74,7 +74,7 @@ EmulatorServer::EmulatorServer(Options options)
   install_routes();
 }
 
-EmulatorServer::~EmulatorServer() { stop(); }
+EmulatorServer::~EmulatorServer() { stop(); }  // waits for a stop() in progress elsewhere
 
 void EmulatorServer::replay_state() {
   const auto loaded = store_->load();
@@ -355,6 +355,7 @@ void EmulatorServer::run() {
   // A stop() that came before listening started would be lost by cpp-httplib (its stop()
   // only acts on a running server): check first.
   if (!stopping_) http_->listen_after_bind();
+  { std::lock_guard<std::mutex> wait_for_stop(stop_mutex_); }  // a stop() in progress has returned
   faults_.shutdown();
   if (store_) {
     store_->stop();
@@ -364,6 +365,7 @@ void EmulatorServer::run() {
 }
 
 void EmulatorServer::stop() {
+  std::lock_guard<std::mutex> lock(stop_mutex_);
   if (stopping_.exchange(true)) return;
   faults_.shutdown();  // hung answers end now, so the workers can be joined
   http_->stop();

@@ -55,6 +55,10 @@ class EmulatorServer {
   std::mutex ledger_mutex_;  // orders every call to the ledger (and their log records)
   Ledger ledger_;
   std::atomic<bool> stopping_{false};
+  // Held for the whole of stop(): run() and the destructor take it before tearing anything
+  // down, so a stop() still running on another thread (the signal thread) never touches
+  // the fault plan or the HTTP server after they are destroyed.
+  std::mutex stop_mutex_;
   int listen_fd_ = -1;
 };
 

@@ -24,14 +24,15 @@ nlohmann::json timing_as_seconds(const Timing& timing) {
 Reply configure_timing(Timing& timing, const nlohmann::json& body) {
   FieldReader fields(body);
   const double kMaxSeconds = 366.0 * 24 * 3600;
-  const auto interval = fields.seconds_as_ms("heartbeat_interval_s", false, 0.001, kMaxSeconds);
-  const auto grace = fields.seconds_as_ms("offline_grace_s", false, 0.0, kMaxSeconds);
+  // Tests run in seconds, not in a busy loop: an interval below 50 ms or a grace below 100 ms
+  // is refused (400), as a real server would never answer them (clients raise them anyway).
+  const auto interval = fields.seconds_as_ms("heartbeat_interval_s", false, kMinHeartbeatIntervalS, kMaxSeconds);
+  const auto grace = fields.seconds_as_ms("offline_grace_s", false, kMinOfflineGraceS, kMaxSeconds);
   const auto ttl = fields.seconds_as_ms("token_ttl_s", false, 0.001, kMaxSeconds);
   if (fields.failed()) return fields.error();
-  // A positive interval or TTL that rounds to 0 ms would make every heartbeat due at once
-  // and every token born expired: 1 ms is the floor.
-  if (interval) timing.heartbeat_interval_ms = std::max<std::int64_t>(*interval, 1);
+  if (interval) timing.heartbeat_interval_ms = *interval;
   if (grace) timing.offline_grace_ms = *grace;
+  // A positive TTL that rounds to 0 ms would make every token born expired: 1 ms is the floor.
   if (ttl) timing.token_ttl_ms = std::max<std::int64_t>(*ttl, 1);
   Reply reply = success_reply(timing_as_seconds(timing));
   reply.mutated = interval || grace || ttl;

@@ -11,6 +11,10 @@
 
 namespace creditmeter::emulator {
 
+// The fastest timing POST /admin/config accepts (400 below).
+inline constexpr double kMinHeartbeatIntervalS = 0.05;
+inline constexpr double kMinOfflineGraceS = 0.1;
+
 struct Timing {
   std::int64_t heartbeat_interval_ms = 60'000;
   std::int64_t offline_grace_ms = 300'000;

@@ -9,6 +9,7 @@
 #include "core/protocol.hpp"
 #include "creditmeter/errors.hpp"
 #include "endpoint.hpp"
+#include "journal.hpp"
 #include "uuid.hpp"
 
 namespace creditmeter {
@@ -28,6 +29,10 @@ void wipe(std::string& secret) {
   if (!secret.empty()) OPENSSL_cleanse(&secret[0], secret.size());
   secret.clear();
 }
+
+// It travels in a request header: front servers refuse headers of a few KiB and libcurl
+// reports a huge one as "Out of memory".
+constexpr std::size_t kMaxSecretBytes = 1024;
 
 bool has_control_chars(const std::string& s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
@@ -69,12 +74,20 @@ ClientOptions resolve_client_options(ClientOptions options) {
     wipe(options.api_secret);
     throw InvalidArgument("api_secret contains control characters (a stray newline?)");
   }
+  if (options.api_secret.size() > kMaxSecretBytes) {
+    const std::size_t size = options.api_secret.size();
+    wipe(options.api_secret);
+    throw InvalidArgument("api_secret is " + std::to_string(size) + " bytes long, more than " +
+                          std::to_string(kMaxSecretBytes) + ": not an API secret (a file's content?)");
+  }
   try {
     check_duration(options.shutdown_timeout, "shutdown_timeout", true);
     check_duration(options.connect_timeout, "connect_timeout", false);
     check_duration(options.request_timeout, "request_timeout", false);
     check_duration(options.idle_after, "idle_after", false);
+    check_duration(options.min_heartbeat_interval, "min_heartbeat_interval", false);
     check_max_credits(options.max_credits, "ClientOptions::max_credits");
+    if (options.journal_dir && !options.journal_dir->empty()) check_journal_dir(*options.journal_dir);
     if (has_control_chars(options.ca_file) || has_control_chars(options.proxy) ||
         has_control_chars(options.pinned_public_key)) {
       throw InvalidArgument("ca_file, proxy and pinned_public_key must not contain control characters");

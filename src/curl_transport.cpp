@@ -17,6 +17,15 @@ void ensure_curl_global_init() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+namespace {
+// What on_header reads into, and how much of it came.
+struct HeaderSink {
+  HttpResponse* response = nullptr;
+  std::size_t bytes = 0;
+  bool too_large = false;
+};
+}  // namespace
+
 struct CurlTransport::Transfer {
   HttpRequest request;
   HttpResponse response;
@@ -24,6 +33,8 @@ struct CurlTransport::Transfer {
   curl_slist* headers = nullptr;
   char error_buffer[CURL_ERROR_SIZE] = {0};
   bool too_large = false;
+  HeaderSink headers_in{&response};
+  bool retried = false;  // sent again once on a new connection (retry_on_new_connection)
 
   ~Transfer() { curl_slist_free_all(headers); }
 };
@@ -38,19 +49,48 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   return n;
 }
 
+// Headers beyond this in total end the transfer with a clear error (libcurl's own limit,
+// 100 KiB per header line, says "Out of memory"). Real front servers send a few KiB.
+constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
+
+bool header_named(const char* data, std::size_t n, const char* lower_name, std::size_t len) {
+  if (n <= len) return false;
+  for (std::size_t i = 0; i < len; ++i) {
+    if (std::tolower(static_cast<unsigned char>(data[i])) != lower_name[i]) return false;
+  }
+  return true;
+}
+
+std::string header_value(const char* data, std::size_t n, std::size_t name_len) {
+  std::string v(data + name_len, n - name_len);
+  const auto first = v.find_first_not_of(" \t");
+  const auto last = v.find_last_not_of(" \t\r\n");
+  return first == std::string::npos ? std::string() : v.substr(first, last - first + 1);
+}
+
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* retry_after = static_cast<std::string*>(user);
+  auto* sink = static_cast<HeaderSink*>(user);
   const std::size_t n = size * count;
-  static const char kName[] = "retry-after:";
-  constexpr std::size_t kLen = sizeof kName - 1;
-  if (n > kLen && n < 512) {
-    bool match = true;
-    for (std::size_t i = 0; i < kLen && match; ++i) {
-      match = std::tolower(static_cast<unsigned char>(data[i])) == kName[i];
-    }
-    if (match) retry_after->assign(data + kLen, n - kLen);
+  sink->bytes += n;
+  if (sink->bytes > kMaxHeaderBytes) {
+    sink->too_large = true;
+    return 0;  // aborts: CURLE_WRITE_ERROR
+  }
+  static const char kRetryAfter[] = "retry-after:";
+  static const char kLocation[] = "location:";
+  if (n < 512 && header_named(data, n, kRetryAfter, sizeof kRetryAfter - 1)) {
+    sink->response->retry_after.assign(data + sizeof kRetryAfter - 1, n - (sizeof kRetryAfter - 1));
+  } else if (n < 2048 && header_named(data, n, kLocation, sizeof kLocation - 1)) {
+    sink->response->location = header_value(data, n, sizeof kLocation - 1);
   }
   return n;
+}
+
+// How a request fails when its connection was closed under it (a keep-alive timeout, the
+// last of keepalive_requests, an HTTP/2 GOAWAY): nothing of an answer arrived.
+bool connection_died(CURLcode code) {
+  return code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING || code == CURLE_HTTP2 ||
+         code == CURLE_HTTP2_STREAM;
 }
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -58,7 +98,8 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return abort != nullptr && abort->load() ? 1 : 0;  // non-zero aborts the transfer
 }
 
-std::string describe(CURLcode code, const char* detail, bool too_large) {
+std::string describe(CURLcode code, const char* detail, bool too_large, bool headers_too_large) {
+  if (headers_too_large) return "server answer headers larger than 64 KiB";
   if (too_large) return "server answer larger than 1 MiB";
   std::string text;
   switch (code) {
@@ -67,6 +108,8 @@ std::string describe(CURLcode code, const char* detail, bool too_large) {
     case CURLE_SSL_CACERT_BADFILE: text = "cannot read the CA file (ca_file)"; break;
     case CURLE_OPERATION_TIMEDOUT: text = "request timed out"; break;
     case CURLE_ABORTED_BY_CALLBACK: text = "aborted (client shutting down)"; break;
+    // libcurl's word for a header line over its 100 KiB limit (and for a real lack of memory).
+    case CURLE_OUT_OF_MEMORY: text = "server answer headers too large, or out of memory"; break;
     default: text = curl_easy_strerror(code); break;
   }
   if (detail != nullptr && detail[0] != '\0') text += std::string(" (") + detail + ")";
@@ -139,13 +182,33 @@ void CurlTransport::configure(CURL* easy, Transfer& t) {
   for (const auto& h : t.request.headers) t.headers = curl_slist_append(t.headers, h.c_str());
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t.headers);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t.response.body);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t.response.retry_after);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t.headers_in);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t.error_buffer);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &t);
 }
 
+// A request that died with a connection reused from the pool, before any byte of its answer,
+// is sent again at once on a new connection, once: front servers close idle and old
+// connections, and libcurl's own retry may pick another dead one from the pool. Only a
+// second failure is the server's (and counted, and logged). Resending is harmless:
+// heartbeats and releases carry an idempotency key, a token exchange names its session.
+bool CurlTransport::retry_on_new_connection(CURL* easy, Transfer& t, CURLcode code) {
+  if (t.retried || !connection_died(code)) return false;
+  long new_connections = 0, header_bytes = 0;
+  curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &new_connections);
+  curl_easy_getinfo(easy, CURLINFO_HEADER_SIZE, &header_bytes);
+  if (new_connections != 0 || header_bytes != 0 || t.headers_in.bytes != 0 || !t.response.body.empty()) return false;
+  t.retried = true;
+  t.response = HttpResponse{};
+  t.headers_in = HeaderSink{&t.response};
+  t.error_buffer[0] = '\0';
+  curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+  return true;
+}
+
 // The handle outlives the transfer: nothing it points to may dangle until the next one.
 void CurlTransport::detach(CURL* easy) {
+  curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 0L);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(easy, CURLOPT_POSTFIELDS, nullptr);  // the next transfer sets its method again
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
@@ -155,12 +218,12 @@ void CurlTransport::detach(CURL* easy) {
 }
 
 void CurlTransport::finish(Transfer& t, CURLcode code) {
-  // on_body is the only write callback that can fail, and only at the size cap.
-  t.too_large = code == CURLE_WRITE_ERROR;
+  // The write callbacks fail only at their size caps (on_header says which).
+  t.too_large = code == CURLE_WRITE_ERROR && !t.headers_in.too_large;
   if (code != CURLE_OK) {
     t.response.status = 0;
     t.response.body.clear();
-    t.response.error = describe(code, t.error_buffer, t.too_large);
+    t.response.error = describe(code, t.error_buffer, t.too_large, t.headers_in.too_large);
     t.response.aborted = code == CURLE_ABORTED_BY_CALLBACK;
   }
 }
@@ -188,7 +251,8 @@ HttpResponse CurlTransport::perform(const HttpRequest& request) {
   Transfer t;
   t.request = request;
   configure(easy, t);
-  const CURLcode code = curl_easy_perform(easy);
+  CURLcode code = curl_easy_perform(easy);
+  if (retry_on_new_connection(easy, t, code)) code = curl_easy_perform(easy);
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
   t.response.status = static_cast<int>(status);
@@ -273,6 +337,10 @@ std::vector<std::unique_ptr<CurlTransport::Transfer>> CurlTransport::collect_fin
     const CURLcode code = msg->data.result;
     auto it = active_.find(easy);
     if (it == active_.end()) continue;
+    if (retry_on_new_connection(easy, *it->second, code)) {
+      curl_multi_remove_handle(multi_, easy);
+      if (curl_multi_add_handle(multi_, easy) == CURLM_OK) continue;  // still active, on a new connection
+    }
     long status = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     it->second->response.status = static_cast<int>(status);

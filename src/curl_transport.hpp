@@ -48,6 +48,7 @@ class CurlTransport final : public Transport {
   static void configure(CURL* easy, Transfer& transfer);
   static void detach(CURL* easy);
   static void finish(Transfer& transfer, CURLcode code);
+  static bool retry_on_new_connection(CURL* easy, Transfer& transfer, CURLcode code);
   void start_queued();
   std::vector<std::unique_ptr<Transfer>> collect_finished();
   CURL* take_sync_handle();

@@ -25,6 +25,8 @@ std::string part(CURLU* url, CURLUPart which) {
   return out;
 }
 
+constexpr std::size_t kMaxBaseUrlBytes = 2048;
+
 bool is_loopback(const std::string& host) {
   if (host == "localhost" || host == "[::1]" || host == "::1") return true;
   in_addr a{};  // 127.0.0.0/8 as a parsed address: "127.example.com" is not loopback
@@ -36,6 +38,12 @@ bool is_loopback(const std::string& host) {
 std::string validate_base_url(const std::string& raw, bool allow_insecure_http) {
   if (raw.empty()) {
     throw InvalidArgument("base_url is not set: pass ClientOptions::base_url or set CREDITMETER_BASE_URL");
+  }
+  // Checked before libcurl sees it as a C string: a NUL would cut the URL short silently.
+  if (raw.find('\0') != std::string::npos) throw InvalidArgument("base_url contains a NUL byte");
+  if (raw.size() > kMaxBaseUrlBytes) {
+    throw InvalidArgument("base_url is " + std::to_string(raw.size()) + " bytes long, more than " +
+                          std::to_string(kMaxBaseUrlBytes) + ": expected e.g. https://api.example.com");
   }
   std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
   if (!url) throw InvalidArgument("out of memory while parsing base_url");

@@ -15,6 +15,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "core/printable.hpp"
+#include "creditmeter/errors.hpp"
 #include "logger.hpp"
 
 namespace creditmeter {
@@ -117,6 +119,21 @@ std::string default_journal_root() {
     return std::string(home) + "/.local/state/creditmeter";
   }
   return {};
+}
+
+void check_journal_dir(const std::string& dir) {
+  if (dir.find('\0') != std::string::npos) {
+    throw InvalidArgument("ClientOptions::journal_dir contains a NUL byte");
+  }
+  const std::string shown = core::printable(dir);
+  if (!make_dirs(dir)) {
+    throw InvalidArgument("ClientOptions::journal_dir \"" + shown + "\" cannot be used: not a directory, or it cannot be created (" +
+                          errno_text() + "); pass a writable directory, or \"\" to run without a journal");
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    throw InvalidArgument("ClientOptions::journal_dir \"" + shown + "\" is not writable (" + errno_text() +
+                          "); pass a writable directory, or \"\" to run without a journal");
+  }
 }
 
 std::string Journal::directory(const std::string& root, const std::string& base_url, const std::string& account) {

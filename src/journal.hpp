@@ -113,6 +113,10 @@ class JournalSlot {
 // The journal's account key: a hash of the API secret (never the secret itself).
 std::string account_key_from_secret(const std::string& api_secret);
 // $XDG_STATE_HOME/creditmeter, else ~/.local/state/creditmeter.
+// An explicit ClientOptions::journal_dir must be usable: created (owner-only) when missing,
+// a writable directory. Throws InvalidArgument naming the reason; the default location is
+// not checked here (it falls back to no journal with a warning).
+void check_journal_dir(const std::string& dir);
 std::string default_journal_root();
 
 #ifdef CREDITMETER_TESTING

@@ -4,6 +4,8 @@
 
 #include <openssl/crypto.h>
 
+#include "core/printable.hpp"
+
 namespace creditmeter {
 namespace detail {
 
@@ -26,7 +28,9 @@ Logger::~Logger() {
 
 void Logger::log(LogLevel level, const std::string& message) const {
   if (level < threshold_) return;
-  const std::string safe = redact(message, secret_);
+  // The last line of defence: one message is one line, whatever a server or a token
+  // provider put into it (no forged lines, no terminal escapes).
+  const std::string safe = core::printable(redact(message, secret_));
   if (sink_) {
     try {
       sink_(level, safe);

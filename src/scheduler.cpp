@@ -361,7 +361,7 @@ void Scheduler::on_response(const std::shared_ptr<SessionImpl>& session, core::O
   }
   progressed_ = true;
   const std::int64_t wall = wall_ms();
-  const core::Answer answer = Wire::answer(kind, response, wall / 1000);
+  const core::Answer answer = parts_.wire.answer_for(session->id(), kind, response, wall / 1000);
   // An aborted request (shutdown) is taken as unanswered, and nothing new is sent.
   SessionImpl::Step s = session->answer(parts_.clock.now(), wall, answer, !response.aborted);
   apply(session, s);

@@ -23,6 +23,7 @@ struct HttpResponse {
   int status = 0;           // 0: no HTTP answer (see error)
   std::string body;
   std::string retry_after;  // the Retry-After header, if any
+  std::string location;     // the Location header of a redirect (never followed), if any
   std::string error;        // why there is no usable answer (transport, TLS, size cap)
   bool aborted = false;     // cancelled by abort_all() (shutdown)
 };

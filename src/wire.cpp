@@ -4,6 +4,9 @@
 
 #include <openssl/crypto.h>
 
+#include "core/backoff.hpp"
+#include "core/jwt.hpp"
+#include "core/printable.hpp"
 #include "creditmeter/errors.hpp"
 #include "logger.hpp"
 
@@ -12,12 +15,28 @@ namespace detail {
 
 using std::chrono::milliseconds;
 
+namespace {
+
+// The least offline grace a server may give: below it a session pauses at the first late answer.
+constexpr milliseconds kMinOfflineGrace{1000};
+
+// A ProtocolError's words are about "the server"; said of a token provider's answer they
+// would blame a server that was never contacted.
+std::string provider_words(const std::string& protocol_error) {
+  const std::string prefix = "server ";
+  return protocol_error.compare(0, prefix.size(), prefix) == 0 ? protocol_error.substr(prefix.size()) : protocol_error;
+}
+
+}  // namespace
+
 Wire::Wire(std::string base_url, std::string api_secret, TokenProvider token_provider,
-           milliseconds request_timeout)
+           milliseconds request_timeout, const Logger* logger, milliseconds min_heartbeat_interval)
     : base_url_(std::move(base_url)),
       api_secret_(std::move(api_secret)),
       token_provider_(std::move(token_provider)),
-      request_timeout_(request_timeout) {}
+      request_timeout_(request_timeout),
+      logger_(logger),
+      min_heartbeat_interval_(min_heartbeat_interval) {}
 
 Wire::~Wire() {
   if (!api_secret_.empty()) OPENSSL_cleanse(&api_secret_[0], api_secret_.size());
@@ -46,6 +65,50 @@ core::Answer Wire::answer(core::Outgoing::Kind kind, const HttpResponse& respons
   return core::decode_answer(kind, response.status, response.body, response.retry_after, response.error, wall_s);
 }
 
+void Wire::warn(const std::string& message) const {
+  if (logger_ != nullptr) logger_->warning(message);
+}
+
+void Wire::bound_timing(core::TokenGrant& grant) const {
+  const bool interval_low = grant.heartbeat_interval < min_heartbeat_interval_;
+  const bool grace_low = grant.offline_grace < kMinOfflineGrace;
+  if (!interval_low && !grace_low) return;
+  if (!timing_raised_logged_.exchange(true)) {
+    warn("the server asked for a heartbeat every " + std::to_string(grant.heartbeat_interval.count()) +
+         " ms with an offline grace of " + std::to_string(grant.offline_grace.count()) + " ms; using at least " +
+         std::to_string(min_heartbeat_interval_.count()) + " ms (ClientOptions::min_heartbeat_interval) and " +
+         std::to_string(kMinOfflineGrace.count()) + " ms (logged once)");
+  }
+  grant.heartbeat_interval = std::max(grant.heartbeat_interval, min_heartbeat_interval_);
+  grant.offline_grace = std::max(grant.offline_grace, kMinOfflineGrace);
+}
+
+core::Answer Wire::answer_for(const std::string& session_id, core::Outgoing::Kind kind, const HttpResponse& response,
+                              std::int64_t wall_s) const {
+  core::Answer a = answer(kind, response, wall_s);
+  const bool from_provider = kind == core::Outgoing::Kind::token_exchange && provides_tokens();
+  if (from_provider && response.status == 200 && !a.grant) {
+    a.error = "the token provider's answer is unusable: " + provider_words(a.error);
+  }
+  if (a.grant) {
+    if (auto why = core::session_mismatch(*a.grant, session_id)) {
+      a.grant.reset();
+      a.kind = core::AnswerKind::auth_failed;
+      a.error = std::string(from_provider ? "the token provider's" : "the server's") +
+                " answer names another session (" + *why + "): refused, never adopted";
+    } else {
+      bound_timing(*a.grant);
+    }
+  }
+  if (a.ack && !a.ack->token.empty()) {
+    if (auto why = core::token_session_mismatch(a.ack->token, session_id)) {
+      a.ack->token.clear();
+      warn("session " + session_id + ": the server renewed the token, but " + *why + ": not adopted");
+    }
+  }
+  return a;
+}
+
 HttpResponse Wire::provide_token(const std::string& session_id) const {
   HttpResponse r;
   try {
@@ -53,7 +116,7 @@ HttpResponse Wire::provide_token(const std::string& session_id) const {
     r.status = 200;
   } catch (const std::exception& e) {
     r.status = 0;
-    r.error = std::string("token provider failed: ") + redact(e.what(), api_secret_);
+    r.error = std::string("token provider failed: ") + core::printable(redact(e.what(), api_secret_));
   } catch (...) {
     r.status = 0;
     r.error = "token provider failed";
@@ -66,6 +129,15 @@ HttpResponse Wire::provide_token(const std::string& session_id) const {
 [[noreturn]] void Wire::throw_for(const HttpResponse& response, const std::string& action) const {
   if (response.status == 0) {
     throw NetworkError("cannot " + action + ": no answer from " + base_url_ + ": " + response.error);
+  }
+  if (response.status >= 300 && response.status < 400) {
+    const std::string to = response.location.empty()
+                               ? std::string(" (no Location given)")
+                               : " to " + core::printable(redact(response.location.substr(0, 512), api_secret_));
+    throw Error("cannot " + action + ": the server at " + base_url_ + " answered with a redirect (HTTP " +
+                    std::to_string(response.status) + ")" + to +
+                    ": redirects are never followed; set base_url to the final address",
+                "", response.status);
   }
   const core::ApiError e = core::parse_api_error(response.status, response.body);
   const std::string server = " (HTTP " + std::to_string(response.status) + (e.code.empty() ? "" : " " + e.code) +
@@ -91,10 +163,18 @@ HttpResponse Wire::provide_token(const std::string& session_id) const {
                                       ": stop another session or upgrade the plan",
                                   e.limit, e.code, response.status);
     case core::AnswerKind::offline: {
+      const std::int64_t wall_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch()).count();
+      const milliseconds retry_after = response.retry_after.empty()
+                                           ? milliseconds(0)
+                                           : core::parse_retry_after(response.retry_after, wall_s).value_or(milliseconds(0));
       std::string hint;
       if (response.status == 429) hint = ": rate limited, retry later";
+      if (retry_after.count() > 0) {
+        hint = ": retry in " + std::to_string((retry_after.count() + 999) / 1000) + " s (Retry-After)";
+      }
       throw NetworkError("cannot " + action + ": server unavailable at " + base_url_ + server + hint, e.code,
-                         response.status);
+                         response.status, retry_after);
     }
     default:
       throw Error("cannot " + action + ": the server refused the request" + server, e.code, response.status);
@@ -110,7 +190,14 @@ core::TokenGrant Wire::exchange(Transport& transport, const std::string& session
       response.status = 200;
     } catch (const std::exception& e) {
       throw AuthenticationError(std::string("cannot start a session: the token provider refused: ") +
-                                redact(e.what(), api_secret_));
+                                core::printable(redact(e.what(), api_secret_)));
+    } catch (...) {
+      throw AuthenticationError("cannot start a session: the token provider refused (it threw a non-standard exception)");
+    }
+    if (response.body.empty()) {
+      throw AuthenticationError(
+          "cannot start a session: the token provider returned an empty answer: it must return the JSON body of "
+          "the POST /v1/runtime-tokens/request answer your backend got (or throw to refuse)");
     }
   } else {
     core::Outgoing out;
@@ -119,11 +206,35 @@ core::TokenGrant Wire::exchange(Transport& transport, const std::string& session
     response = transport.perform(request(out, "", request_timeout_));
   }
   if (response.status < 200 || response.status >= 300) throw_for(response, "start a session");
+  core::TokenGrant grant;
   try {
-    return core::parse_token_grant(response.body);
+    grant = core::parse_token_grant(response.body);
   } catch (const core::ProtocolError& e) {
-    throw NetworkError(std::string("cannot start a session: unreadable answer from ") + base_url_ + ": " + e.what());
+    if (token_provider_) {
+      throw AuthenticationError(std::string("cannot start a session: the token provider's answer is unusable: ") +
+                                provider_words(e.what()) +
+                                ": it must return the JSON body of the POST /v1/runtime-tokens/request answer");
+    }
+    throw NetworkError(std::string("cannot start a session: unreadable answer from ") + base_url_ + ": " + e.what(),
+                       "", response.status);
   }
+  const char* source = token_provider_ ? "the token provider's" : "the server's";
+  if (auto why = core::session_mismatch(grant, session_id)) {
+    throw AuthenticationError("cannot start session `" + session_id + "`: " + source +
+                              " answer names another session (" + *why +
+                              "): refused, so that no usage is billed to the wrong session (a cached or mixed-up "
+                              "token exchange?)",
+                              "", response.status);
+  }
+  const std::int64_t exp = core::jwt_expiry(grant.token).value_or(grant.expires_at);
+  const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
+  if (exp > 0 && exp <= now_s) {
+    warn("session " + session_id + ": " + source + " token expired " + std::to_string(now_s - exp) +
+         " s ago by this device's clock (a cached answer, or a wrong clock?): its first heartbeat will re-attach");
+  }
+  bound_timing(grant);
+  return grant;
 }
 
 CreditSummary Wire::credit_summary(Transport& transport) const {
@@ -140,7 +251,9 @@ CreditSummary Wire::credit_summary(Transport& transport) const {
   try {
     return core::parse_credit_summary(response.body);
   } catch (const core::ProtocolError& e) {
-    throw NetworkError(std::string("cannot read the credit summary: unreadable answer: ") + e.what());
+    throw NetworkError(std::string("cannot read the credit summary: unreadable answer from ") + base_url_ + ": " +
+                           e.what(),
+                       "", response.status);
   }
 }
 

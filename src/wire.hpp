@@ -5,6 +5,7 @@
 // carries bytes. Also the synchronous calls' requests and the exceptions their refusals
 // become. Immutable after construction: any thread may use it.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -17,11 +18,16 @@
 namespace creditmeter {
 namespace detail {
 
+class Logger;
+
 class Wire {
  public:
   // `base_url` already validated (endpoint.hpp); `api_secret` may be empty with a provider.
+  // `logger` (may be null) hears the warnings about what a server asked for and did not get;
+  // a server's heartbeat interval is raised to `min_heartbeat_interval`.
   Wire(std::string base_url, std::string api_secret, TokenProvider token_provider,
-       std::chrono::milliseconds request_timeout);
+       std::chrono::milliseconds request_timeout, const Logger* logger = nullptr,
+       std::chrono::milliseconds min_heartbeat_interval = ClientOptions{}.min_heartbeat_interval);
   ~Wire();  // wipes the secret
   Wire(const Wire&) = delete;
   Wire& operator=(const Wire&) = delete;
@@ -33,6 +39,12 @@ class Wire {
                       std::chrono::milliseconds interval) const;
   // The one reading of a response to a request of `kind` (core::decode_answer).
   static core::Answer answer(core::Outgoing::Kind kind, const HttpResponse& response, std::int64_t wall_s);
+  // answer(), then what this client will not take from a server for `session_id`: a token
+  // exchange answered for another session is an authentication failure (never adopted), a
+  // renewed token of another session is not adopted, and the heartbeat interval and grace
+  // are raised to their floors. A token provider's unusable answer is said to be its own.
+  core::Answer answer_for(const std::string& session_id, core::Outgoing::Kind kind, const HttpResponse& response,
+                          std::int64_t wall_s) const;
 
   // Secretless mode: the app's backend mints tokens. provide_token() runs the provider and
   // wraps its answer like an HTTP 200 (or a failure without an answer) for answer().
@@ -52,11 +64,17 @@ class Wire {
 
  private:
   [[noreturn]] void throw_for(const HttpResponse& response, const std::string& action) const;
+  // Raises the interval and the grace of `grant` to their floors (logged once per client).
+  void bound_timing(core::TokenGrant& grant) const;
+  void warn(const std::string& message) const;
 
   const std::string base_url_;
   std::string api_secret_;
   const TokenProvider token_provider_;
   const std::chrono::milliseconds request_timeout_;
+  const Logger* const logger_;
+  const std::chrono::milliseconds min_heartbeat_interval_;
+  mutable std::atomic<bool> timing_raised_logged_{false};
 };
 
 }  // namespace detail

@@ -5,6 +5,7 @@
 
 #include "creditmeter/export.h"
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
@@ -12,16 +13,21 @@ namespace creditmeter {
 
 class CREDITMETER_API Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& message, std::string code = {}, int http_status = 0)
-      : std::runtime_error(message), code_(std::move(code)), http_status_(http_status) {}
+  explicit Error(const std::string& message, std::string code = {}, int http_status = 0,
+                 std::chrono::milliseconds retry_after = std::chrono::milliseconds(0))
+      : std::runtime_error(message), code_(std::move(code)), http_status_(http_status), retry_after_(retry_after) {}
   // The server's UPPER_SNAKE error code ("INSUFFICIENT_BALANCE"), empty when none.
   const std::string& code() const noexcept { return code_; }
   // The HTTP status of the answer, 0 when the request never got one.
   int http_status() const noexcept { return http_status_; }
+  // How long the server asked the caller to wait (its Retry-After, on a 429 or 503), 0 when
+  // it did not say.
+  std::chrono::milliseconds retry_after() const noexcept { return retry_after_; }
 
  private:
   std::string code_;
   int http_status_;
+  std::chrono::milliseconds retry_after_;
 };
 
 // The API secret (or the token provider's answer) was refused: invalid or revoked key.

@@ -54,6 +54,11 @@ struct ClientOptions {
   std::chrono::milliseconds request_timeout{15000};
   // A gap between frames longer than this is idle time, never billed.
   std::chrono::milliseconds idle_after{1000};
+  // The fastest heartbeat a server may ask for: a smaller heartbeat_interval_s in its answer
+  // is raised to this (and logged once), so a hostile or broken server cannot make every
+  // session heartbeat as fast as answers return. The offline grace is raised to at least 1 s.
+  // Tests that need faster beats lower it.
+  std::chrono::milliseconds min_heartbeat_interval{1000};
 
   // Log sink; unset: warnings and errors go to stderr. Messages never hold secrets.
   LogCallback log;

@@ -12,8 +12,6 @@ namespace core {
 
 namespace {
 
-constexpr std::size_t kMaxTokenBytes = 8192;
-
 // base64url (RFC 4648 §5, unpadded) to bytes via OpenSSL's decoder: JWTs use the URL
 // alphabet without padding, which EVP_DecodeBlock does not accept, hence the translation.
 std::optional<std::string> base64url_decode(const std::string& in) {
@@ -37,7 +35,7 @@ std::optional<std::string> base64url_decode(const std::string& in) {
 
 // The claims (the payload's JSON object), or nullopt for anything that is not a JWT.
 std::optional<JsonDoc> claims(const std::string& token) {
-  if (token.size() > kMaxTokenBytes) return std::nullopt;
+  if (token.size() > kMaxTokenBytes) return std::nullopt;  // refused by the protocol reader anyway
   const auto dot1 = token.find('.');
   if (dot1 == std::string::npos) return std::nullopt;
   const auto dot2 = token.find('.', dot1 + 1);
@@ -63,13 +61,19 @@ std::optional<std::int64_t> jwt_expiry(const std::string& token) {
   return static_cast<std::int64_t>(exp);
 }
 
-std::optional<std::string> jwt_subject(const std::string& token) {
+namespace {
+std::optional<std::string> string_claim(const std::string& token, const char* name) {
   auto doc = claims(token);
   if (!doc) return std::nullopt;
-  const int it = doc->member(0, "sub");
+  const int it = doc->member(0, name);
   if (it < 0 || doc->at(it).kind != JsonDoc::Kind::string) return std::nullopt;
   return doc->at(it).text;
 }
+}  // namespace
+
+std::optional<std::string> jwt_subject(const std::string& token) { return string_claim(token, "sub"); }
+
+std::optional<std::string> jwt_session_id(const std::string& token) { return string_claim(token, "sid"); }
 
 }  // namespace core
 }  // namespace creditmeter

@@ -13,6 +13,8 @@ namespace core {
 std::optional<std::int64_t> jwt_expiry(const std::string& token);
 // The `sub` claim (the account id), or nullopt.
 std::optional<std::string> jwt_subject(const std::string& token);
+// The `sid` claim (the session the token is for), or nullopt.
+std::optional<std::string> jwt_session_id(const std::string& token);
 
 }  // namespace core
 }  // namespace creditmeter

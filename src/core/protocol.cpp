@@ -8,6 +8,8 @@
 
 #include "core/backoff.hpp"
 #include "core/json_reader.hpp"
+#include "core/jwt.hpp"
+#include "core/printable.hpp"
 #include "creditmeter/version.h"
 
 namespace creditmeter {
@@ -120,7 +122,7 @@ Answer decode_answer(Outgoing::Kind request, int status, const std::string& body
                      std::int64_t wall_s) {
   Answer a;
   a.http_status = status;
-  a.error = transport_error;
+  a.error = printable(transport_error);
   if (status == 0) {
     a.kind = AnswerKind::offline;
     return a;
@@ -224,6 +226,9 @@ TokenGrant parse_token_grant(const std::string& body) {
   TokenGrant g;
   g.token = require_string(doc, "token");
   if (g.token.empty()) throw ProtocolError("server answer has an empty `token`");
+  if (g.token.size() > kMaxTokenBytes) {
+    throw ProtocolError("server token is " + std::to_string(g.token.size()) + " bytes, more than 8 KiB");
+  }
   g.session_id = require_string(doc, "session_id");
   if (!valid_session_id(g.session_id)) throw ProtocolError("server answer has an invalid `session_id`");
   g.expires_at = to_int64(require_number(doc, "expires_at"), "expires_at");
@@ -243,6 +248,9 @@ UsageAck parse_usage_ack(const std::string& body) {
   if (const int t = find_field(doc, "token"); t >= 0) {
     if (doc.at(t).kind != JsonDoc::Kind::string) throw ProtocolError("server field `token` is not a string");
     a.token = doc.at(t).text;
+    if (a.token.size() > kMaxTokenBytes) {
+      throw ProtocolError("server token is " + std::to_string(a.token.size()) + " bytes, more than 8 KiB");
+    }
     if (auto exp = optional_number(doc, "expires_at")) a.expires_at = to_int64(*exp, "expires_at");
   }
   return a;
@@ -253,10 +261,10 @@ CreditSummary parse_credit_summary(const std::string& body) {
   CreditSummary s;
   s.balance = require_number(doc, "balance");
   if (const int p = find_field(doc, "plan"); p >= 0 && doc.at(p).kind == JsonDoc::Kind::string) {
-    s.plan = doc.at(p).text;
+    s.plan = printable(doc.at(p).text);  // printed by the CLI: no escape sequences
   }
   if (const int r = find_field(doc, "renews_at"); r >= 0 && doc.at(r).kind == JsonDoc::Kind::string) {
-    s.renews_at = doc.at(r).text;
+    s.renews_at = printable(doc.at(r).text);
   }
   s.plan_credits = optional_number(doc, "plan_credits").value_or(0.0);
   s.topup_credits = optional_number(doc, "topup_credits").value_or(0.0);
@@ -270,7 +278,7 @@ CreditSummary parse_credit_summary(const std::string& body) {
       // other field. Clamped below 2^63: a larger double does not fit the integer (undefined
       // behaviour).
       if (v.kind != JsonDoc::Kind::number || !std::isfinite(v.number)) return;
-      s.estimated_minutes[v.key] = static_cast<std::int64_t>(std::min(std::floor(std::max(0.0, v.number)), 9.0e18));
+      s.estimated_minutes[printable(v.key)] = static_cast<std::int64_t>(std::min(std::floor(std::max(0.0, v.number)), 9.0e18));
     });
   }
   return s;
@@ -287,8 +295,9 @@ ApiError parse_api_error(int http_status, const std::string& body) {
   }
   const int err = find_field(doc, "error");
   const int src = (err >= 0 && doc.at(err).kind == JsonDoc::Kind::object) ? err : kRoot;
-  if (auto c = string_member(doc, src, "code")) e.code = std::move(*c);
-  if (auto m = string_member(doc, src, "message")) e.message = m->substr(0, 512);  // bounded: it ends up in exceptions
+  // Bounded and escaped: both end up in log lines, exceptions and terminals.
+  if (auto c = string_member(doc, src, "code")) e.code = printable(c->substr(0, 64));
+  if (auto m = string_member(doc, src, "message")) e.message = printable(m->substr(0, 512));
   if (const int l = doc.member(src, "limit"); l >= 0 && doc.at(l).kind == JsonDoc::Kind::number) {
     const double d = doc.at(l).number;
     if (std::isfinite(d) && d >= 0 && d < 1e9) e.limit = static_cast<int>(d);
@@ -304,6 +313,20 @@ bool valid_session_id(const std::string& id) {
     if (!ok) return false;
   }
   return true;
+}
+
+std::optional<std::string> token_session_mismatch(const std::string& token, const std::string& requested) {
+  const auto sid = jwt_session_id(token);
+  if (!sid || *sid == requested) return std::nullopt;
+  return "its token is for session `" + printable(sid->substr(0, 128)) + "`, not `" + requested + "`";
+}
+
+std::optional<std::string> session_mismatch(const TokenGrant& grant, const std::string& requested) {
+  if (grant.session_id != requested) {
+    // valid_session_id() vouched for the answer's id: printable as it is.
+    return "the answer is for session `" + grant.session_id + "`, not `" + requested + "`";
+  }
+  return token_session_mismatch(grant.token, requested);
 }
 
 }  // namespace core

@@ -117,9 +117,19 @@ ApiError parse_api_error(int http_status, const std::string& body);
 // Session ids: 1-128 of [A-Za-z0-9._:-].
 bool valid_session_id(const std::string& id);
 
+// Why `grant` must not be used for the session `requested`, or nullopt when it may: the
+// answer names another session (a cached or mixed-up answer from the server or the app's
+// token provider), or its token's `sid` claim does. A client never adopts another
+// session's id: it would bill the wrong session.
+std::optional<std::string> session_mismatch(const TokenGrant& grant, const std::string& requested);
+// The same for a token renewed by a heartbeat answer (its `sid` claim, when it has one).
+std::optional<std::string> token_session_mismatch(const std::string& token, const std::string& requested);
+
 // Caps of what we accept from a server: a hostile one gets a clear error, not our memory.
 constexpr std::size_t kMaxBodyBytes = 1 << 20;
 constexpr int kMaxJsonDepth = 32;
+// Tokens travel in a header of every heartbeat: front servers refuse large headers (HTTP 431).
+constexpr std::size_t kMaxTokenBytes = 8192;
 
 }  // namespace core
 }  // namespace creditmeter

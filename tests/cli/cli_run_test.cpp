@@ -269,3 +269,29 @@ TEST_CASE("Ctrl-C ends simulate early and still delivers the usage", "[cli]") {
   CHECK(out["ran_ms"].get<long>() < 60'000);
   CHECK(out["active_ms"] == emulator.ledger_session(out["session_id"].get<std::string>())["active_ms"]);
 }
+
+TEST_CASE("the SDK's messages name the CLI's flags, not C++ fields", "[cli]") {
+  const auto bad_url = run_cli({"balance", "--base-url", "ftp://example.com", "--api-secret", "sk"});
+  CHECK(bad_url.exit_code == 2);
+  CHECK_THAT(bad_url.err, Catch::Contains("--base-url"));
+  CHECK(bad_url.err.find("base_url") == std::string::npos);
+  CHECK(bad_url.err.find("ClientOptions") == std::string::npos);
+
+  RefusingPort port;
+  const auto no_secret = run_cli({"balance", "--base-url", port.url()});
+  CHECK(no_secret.exit_code == 2);
+  CHECK_THAT(no_secret.err, Catch::Contains("--api-secret") && Catch::Contains("CREDITMETER_API_SECRET"));
+  CHECK(no_secret.err.find("token_provider") == std::string::npos);
+}
+
+TEST_CASE("a server's control characters never reach the terminal raw; Retry-After is in the JSON error", "[cli]") {
+  EmulatorProcess emulator;
+  emulator.create_account("sk_escape", "free", 10);
+  emulator.fault({{"mode", "status"}, {"status", 503}, {"code", "X\x1b[31mRED\r\nFORGED"}, {"retry_after", 7}});
+  const auto r = run_cli(with_server(emulator, "sk_escape", {"simulate", "--duration", "1s", "--json"}));
+  CHECK(r.exit_code == 6);
+  CHECK(r.err.find('\x1b') == std::string::npos);
+  CHECK(r.err.find('\r') == std::string::npos);
+  CHECK_THAT(r.err, Catch::Contains("X\\x1b[31mRED\\r\\nFORGED"));
+  CHECK(r.json()["error"]["retry_after_ms"] == 7000);
+}

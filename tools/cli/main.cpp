@@ -7,8 +7,10 @@
 // code that says what failed (args.hpp). The commands are in their own files.
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <creditmeter/creditmeter.hpp>
@@ -74,17 +76,34 @@ int exit_code_for(const std::exception& e) {
   return kOther;
 }
 
+// The options the SDK's messages name by their C++ field, said as the flags the user typed.
+// The pairs are client_options()'s own: the flag each field is filled from.
+std::string in_flag_words(std::string text) {
+  static const std::pair<const char*, const char*> kFieldFlags[] = {
+      {"ClientOptions::base_url", "--base-url"}, {"ClientOptions::api_secret", "--api-secret"},
+      {"base_url", "--base-url"}, {"api_secret", "--api-secret"}};
+  for (const auto& [field, flag] : kFieldFlags) {
+    const std::string from(field), to(flag);
+    for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
+      text.replace(pos, from.size(), to);
+    }
+  }
+  return text;
+}
+
 // The message is the SDK's own, which never holds the secret or a token.
 int report(const std::exception& e, bool json, Console& console) {
   const int code = exit_code_for(e);
-  std::string text = std::string("creditmeter: ") + e.what();
+  const std::string message = in_flag_words(e.what());
+  std::string text = "creditmeter: " + message;
   if (code == kUsage) text += "\n(run 'creditmeter --help' for usage)";
   console.error(text);
   if (json) {
     const auto* sdk = dynamic_cast<const creditmeter::Error*>(&e);
-    nlohmann::json error = {{"message", e.what()}, {"exit_code", code}};
+    nlohmann::json error = {{"message", message}, {"exit_code", code}};
     if (sdk != nullptr && !sdk->code().empty()) error["code"] = sdk->code();
     if (sdk != nullptr && sdk->http_status() != 0) error["http_status"] = sdk->http_status();
+    if (sdk != nullptr && sdk->retry_after().count() > 0) error["retry_after_ms"] = sdk->retry_after().count();
     console.line(nlohmann::json{{"error", error}}.dump());
   }
   return code;
@@ -103,6 +122,11 @@ creditmeter::ClientOptions client_options(const ParsedArgs& args, Console& conso
   creditmeter::ClientOptions options;
   options.base_url = args.get("base-url");
   options.api_secret = args.get("api-secret");
+  // Said here in the CLI's words: the SDK's message would offer a token provider.
+  const char* env_secret = std::getenv("CREDITMETER_API_SECRET");
+  if (options.api_secret.empty() && (env_secret == nullptr || env_secret[0] == '\0')) {
+    throw UsageError("no API secret: pass --api-secret or set CREDITMETER_API_SECRET");
+  }
   options.log = [&console](creditmeter::LogLevel level, const std::string& message) {
     console.error("creditmeter: " + creditmeter::to_string(level) + ": " + message);
   };

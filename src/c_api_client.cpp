@@ -11,6 +11,7 @@
 
 #include "c_api_enums.hpp"
 #include "c_api_support.hpp"
+#include "c_api_transport.hpp"
 
 using namespace creditmeter::c_api;
 using creditmeter::Client;
@@ -43,6 +44,7 @@ void cm_client_options_init(cm_client_options* options) {
   options->idle_after_ms = ms_to_c(defaults.idle_after);
   options->log_level = to_c(defaults.log_level);
   options->max_credits = optional_to_c(defaults.max_credits);  // unset: NAN
+  options->min_heartbeat_interval_ms = ms_to_c(defaults.min_heartbeat_interval);
 }
 
 cm_status cm_client_new(const cm_client_options* options, cm_client** out) {
@@ -92,6 +94,12 @@ cm_status cm_client_new(const cm_client_options* options, cm_client** out) {
     };
   }
   if (CM_HAS_FIELD(options, max_credits)) o.max_credits = optional_from_c(options->max_credits);
+  if (CM_HAS_FIELD(options, transport_user_data) && options->transport_send != nullptr) {
+    o.transport = c_transport(options->transport_send, options->transport_cancel, options->transport_user_data);
+  }
+  if (CM_HAS_FIELD(options, min_heartbeat_interval_ms)) {
+    o.min_heartbeat_interval = milliseconds(options->min_heartbeat_interval_ms);
+  }
   auto handle = std::make_unique<cm_client>();
   handle->client = std::make_unique<Client>(std::move(o));
   *out = handle.release();
@@ -113,6 +121,15 @@ cm_status cm_client_flush(cm_client* client, uint32_t timeout_ms) {
   CM_GUARD_BEGIN
   return client->client->flush(milliseconds(timeout_ms)) ? CM_OK : CM_INCOMPLETE;
   CM_GUARD_END
+}
+
+void cm_client_network_changed(cm_client* client, bool reachable) {
+  if (client == nullptr || !client->client) return;
+  try {
+    client->client->network_changed(reachable);
+  } catch (...) {
+    // A hint: nothing to report, and nothing may cross the boundary.
+  }
 }
 
 cm_status cm_client_credit_summary(cm_client* client, cm_credit_summary** out) {

@@ -72,6 +72,9 @@ constexpr size_t kSessionStatsV1 = offsetof(cm_session_stats, grace_remaining_ms
 constexpr size_t kClientUsageV1 = offsetof(cm_client_usage, heartbeats_failed) + sizeof(std::uint64_t);
 // Version 2 (credits) appended fields after each first version: nothing was inserted.
 static_assert(offsetof(cm_client_options, max_credits) >= kClientOptionsV1, "appended only");
+static_assert(offsetof(cm_client_options, transport_send) > offsetof(cm_client_options, max_credits), "appended only");
+static_assert(offsetof(cm_client_options, min_heartbeat_interval_ms) > offsetof(cm_client_options, transport_user_data),
+              "appended only");
 static_assert(offsetof(cm_session_options, on_balance) >= kSessionOptionsV1, "appended only");
 static_assert(offsetof(cm_session_stats, minutes_left) >= kSessionStatsV1, "appended only");
 static_assert(kClientUsageV1 == sizeof(cm_client_usage), "first version: no field after the last");

@@ -29,4 +29,6 @@ ClientUsage Client::usage() const { return impl_->usage(); }
 
 void Client::set_max_credits(std::optional<double> max_credits) { impl_->set_max_credits(max_credits); }
 
+void Client::network_changed(bool reachable) { impl_->network_changed(reachable); }
+
 }  // namespace creditmeter

@@ -10,7 +10,10 @@
 #include "core/rate_card.hpp"
 #include "core/session_machine.hpp"
 #include "creditmeter/errors.hpp"
+#include "app_transport.hpp"
+#if CREDITMETER_WITH_CURL
 #include "curl_transport.hpp"
+#endif
 #include "fork_guard.hpp"
 #include "session_impl.hpp"
 
@@ -29,13 +32,20 @@ ClientOptions without_secret(const ClientOptions& options) {
   return o;
 }
 
-std::shared_ptr<Transport> curl_transport(const ClientOptions& options) {
+// The app's own HTTP stack when it gives one, else libcurl (resolve_client_options() refused
+// a client without a transport in a build without libcurl).
+std::shared_ptr<Transport> make_transport(const ClientOptions& options, Clock& clock) {
+  if (options.transport) return std::make_shared<AppTransport>(options.transport, clock);
+#if CREDITMETER_WITH_CURL
   CurlConfig config;
   config.ca_file = options.ca_file;
   config.pinned_public_key = options.pinned_public_key;
   config.proxy = options.proxy;
   config.connect_timeout = options.connect_timeout;
   return std::make_shared<CurlTransport>(std::move(config));
+#else
+  return nullptr;
+#endif
 }
 
 }  // namespace
@@ -54,7 +64,7 @@ ClientImpl::ClientImpl(ClientOptions options, std::shared_ptr<Transport> transpo
       logger_(options.log, options.log_level, options.api_secret),
       wire_(options.base_url, options.api_secret, options.token_provider, options.request_timeout, &logger_,
             options.min_heartbeat_interval),
-      transport_(transport ? std::move(transport) : curl_transport(options)),
+      transport_(transport ? std::move(transport) : make_transport(options, *clock_)),
       callbacks_(logger_),
       scheduler_(Scheduler::Parts{*clock_, *transport_, wire_, journal_, logger_, registry_}),
       fork_generation_(fork_generation()),
@@ -189,6 +199,16 @@ std::int64_t ClientImpl::estimate(const std::string& model, const std::string& s
 void ClientImpl::set_max_credits(std::optional<double> max_credits) {
   check_max_credits(max_credits, "max_credits");
   scheduler_.set_client_cap(max_credits);
+}
+
+void ClientImpl::network_changed(bool reachable) {
+  if (in_forked_child()) return;
+  logger_.info(reachable ? "the app says the network is back: waiting requests go now"
+                         : "the app says the network is gone: retries slow to a probe");
+  for (auto& s : registry_.kept()) {
+    s->network_changed(reachable);
+    scheduler_.poke(s);
+  }
 }
 
 bool ClientImpl::flush(milliseconds timeout) {

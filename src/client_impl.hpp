@@ -40,6 +40,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   std::int64_t estimate(const std::string& model, const std::string& surface);
   ClientUsage usage() const { return registry_.usage(); }
   void set_max_credits(std::optional<double> max_credits);
+  void network_changed(bool reachable);
   bool flush(std::chrono::milliseconds timeout);
   void shutdown();
 

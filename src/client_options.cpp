@@ -87,11 +87,23 @@ ClientOptions resolve_client_options(ClientOptions options) {
     check_duration(options.idle_after, "idle_after", false);
     check_duration(options.min_heartbeat_interval, "min_heartbeat_interval", false);
     check_max_credits(options.max_credits, "ClientOptions::max_credits");
-    if (options.journal_dir && !options.journal_dir->empty()) check_journal_dir(*options.journal_dir);
     if (has_control_chars(options.ca_file) || has_control_chars(options.proxy) ||
         has_control_chars(options.pinned_public_key)) {
       throw InvalidArgument("ca_file, proxy and pinned_public_key must not contain control characters");
     }
+    if (options.journal_dir && !options.journal_dir->empty()) check_journal_dir(*options.journal_dir);
+    if (options.transport && (!options.ca_file.empty() || !options.pinned_public_key.empty() || !options.proxy.empty())) {
+      throw InvalidArgument(
+          "ca_file, pinned_public_key and proxy do not apply with the app's own transport: its HTTP stack owns "
+          "TLS and proxies");
+    }
+#if !CREDITMETER_WITH_CURL
+    if (!options.transport) {
+      throw InvalidArgument(
+          "this build of creditmeter has no built-in HTTP transport (CREDITMETER_WITH_CURL=OFF): set "
+          "ClientOptions::transport (C: transport_send)");
+    }
+#endif
   } catch (...) {
     wipe(options.api_secret);
     throw;

@@ -184,6 +184,11 @@ std::int64_t SessionImpl::flush_target() {
   return total_ms_locked();
 }
 
+void SessionImpl::network_changed(bool reachable) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  machine_.network_changed(context_.clock->now(), reachable);
+}
+
 bool SessionImpl::delivered(std::int64_t target_ms) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return machine_.delivered(target_ms);

@@ -86,6 +86,8 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   const std::shared_ptr<void>& owner() const { return context_.owner; }
   // For flush(): the meter's total now, and a request to send it at once.
   std::int64_t flush_target();
+  // The OS's reachability hint (Client::network_changed); the caller pokes the scheduler.
+  void network_changed(bool reachable);
   bool delivered(std::int64_t target_ms) const;
 
   // Before the scheduler has it (start_session): when the scheduler must first step this

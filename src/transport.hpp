@@ -1,6 +1,6 @@
 #pragma once
-// The I/O layer under the scheduler: an interface, so the real one (libcurl) and a scripted
-// fake (unit tests) are interchangeable.
+// The I/O layer under the scheduler: an interface, so libcurl (curl_transport), the app's own
+// HTTP stack (app_transport) and a scripted fake (unit tests) are interchangeable.
 
 #include <chrono>
 #include <cstddef>
@@ -8,16 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "creditmeter/transport.hpp"
+
 namespace creditmeter {
 namespace detail {
 
-struct HttpRequest {
-  std::string method = "POST";
-  std::string url;
-  std::vector<std::string> headers;  // "Name: value"; may carry secrets: never log them
-  std::string body;
-  std::chrono::milliseconds timeout{15000};
-};
+// The request is the public one (an app's HttpTransport receives it as it is).
+using HttpRequest = creditmeter::HttpRequest;
 
 struct HttpResponse {
   int status = 0;           // 0: no HTTP answer (see error)

@@ -60,6 +60,12 @@ class CREDITMETER_API Client {
   // Sets or removes (nullopt) the spending cap over all sessions of this Client.
   void set_max_credits(std::optional<double> max_credits);
 
+  // The OS's word on the network (NWPathMonitor, ConnectivityManager): true retries every
+  // waiting request at once, so an avatar returns within a round trip of the network coming
+  // back rather than after its backoff; false holds retries to a slow probe (every
+  // min(5 s, interval): the OS can be wrong) until the next true. Never blocks; any thread.
+  void network_changed(bool reachable);
+
  private:
   friend struct detail::Access;
   explicit Client(std::shared_ptr<detail::ClientImpl> impl);

@@ -161,6 +161,65 @@ typedef cm_status (*cm_token_provider_fn)(const char *session_id, cm_token_sink 
  * again replaces the body. CM_E_INVALID_ARGUMENT for a NULL sink or body. */
 CREDITMETER_API cm_status cm_token_sink_set(cm_token_sink *sink, const char *body);
 
+/* ---------------------------------------------------------------- the app's own HTTP stack */
+
+/* An app that wants its requests to go through the platform's HTTP stack (URLSession,
+ * OkHttp: the OS's proxies, VPN, certificate store and pinning) sets transport_send in
+ * cm_client_options. Every request then goes through it (token exchange, heartbeats,
+ * releases, credit summary, recovery) and libcurl is unused; the library keeps all of its
+ * logic (idempotency keys, retries, Retry-After, grace, journal, re-attach, flush and
+ * shutdown deadlines): the transport only carries bytes. docs/INTEGRATION.md, "Mobile".
+ *
+ * SECURITY: the request's headers carry the API secret or a session token
+ * ("Authorization: ..."). Keep them out of your HTTP stack's logging (OkHttp's
+ * HttpLoggingInterceptor, URLSession metrics, proxies' logs). */
+
+/* One request. Every pointer is valid during the send call only: copy what you keep. */
+typedef struct cm_http_request {
+  size_t struct_size;         /* sizeof(cm_http_request) of the library */
+  const char *method;         /* "GET" or "POST" */
+  const char *url;            /* absolute */
+  const char *const *headers; /* "Name: value" strings, NULL-terminated */
+  const char *body;           /* body_len bytes (not NUL-terminated); "" for GET */
+  size_t body_len;
+  uint32_t timeout_ms;        /* complete or fail the call within this */
+} cm_http_request;
+
+/* One request in flight. The app owns it from send until it calls cm_transport_complete()
+ * or cm_transport_fail() on it, exactly once: that call frees it (also after a cancel). */
+typedef struct cm_transport_call cm_transport_call;
+
+/* Starts `request` and returns; deliver the answer later with cm_transport_complete() (or
+ * inside this call). Runs on the scheduler thread, or for the synchronous calls
+ * (cm_client_start_session, cm_client_credit_summary, cm_client_estimate) on the calling
+ * thread, which blocks until the call completes or times out: do not deliver that
+ * completion on the blocked thread (an iOS main-queue delegate would deadlock). Never called
+ * under a library lock. Do not follow redirects: pass a 3xx on as it is. */
+typedef void (*cm_transport_send_fn)(const cm_http_request *request, cm_transport_call *call,
+                                     void *user_data);
+
+/* Optional: the library gave up on `call` (its timeout passed: taken as offline and
+ * retried; or the client is shutting down). Stop the transfer if you can; still complete or
+ * fail the call once (the answer is ignored; that frees it). Runs on the thread that gave up
+ * (scheduler or caller), never under a library lock; `call` is valid during it. */
+typedef void (*cm_transport_cancel_fn)(cm_transport_call *call, void *user_data);
+
+/* The server answered. `headers`: "Name: value" strings, NULL-terminated, or NULL (the
+ * library reads Retry-After); `body`: body_len bytes (NULL when body_len is 0). Everything
+ * is copied. From any thread, once per call; frees `call`. A completion after the call
+ * timed out or after the client was freed returns CM_OK and is ignored.
+ * CM_E_INVALID_ARGUMENT: NULL call (nothing freed), or NULL body with body_len > 0 (the
+ * call then fails as offline and is freed). */
+CREDITMETER_API cm_status cm_transport_complete(cm_transport_call *call, int http_status,
+                                                const char *const *headers, const char *body,
+                                                size_t body_len);
+
+/* No answer (DNS, connection, TLS, timeout): the library treats it as offline and retries.
+ * `message` (may be NULL) says why, for the logs. From any thread, once per call; frees
+ * `call`. Late calls are ignored as for cm_transport_complete(). CM_E_INVALID_ARGUMENT:
+ * NULL call. */
+CREDITMETER_API cm_status cm_transport_fail(cm_transport_call *call, const char *message);
+
 /* One state transition, delivered once and in order. All fields are valid during the
  * callback only. */
 typedef struct cm_state_change {
@@ -235,6 +294,18 @@ typedef struct cm_client_options {
    * (CM_STATE_PAUSED_BILLING, CM_REASON_SPEND_CAP) before the client's charges would cross
    * it. NAN (the default) = no cap; otherwise >= 0. docs/CREDITS.md. */
   double max_credits;
+
+  /* ---- appended in 0.3 */
+  /* The app's own HTTP stack (see cm_transport_send_fn); NULL = libcurl. With it, ca_file,
+   * pinned_public_key and proxy must be NULL (CM_E_INVALID_ARGUMENT: the app's stack owns
+   * TLS and proxies). Required in a build without libcurl (CREDITMETER_WITH_CURL=OFF). No
+   * send after cm_client_free() returns; transport_user_data must stay valid until then. */
+  cm_transport_send_fn transport_send;
+  cm_transport_cancel_fn transport_cancel; /* optional */
+  void *transport_user_data;
+  /* The fastest heartbeat a server may ask for (default 1000; > 0): a smaller
+   * heartbeat_interval_s in its answer is raised to this and logged once. */
+  uint32_t min_heartbeat_interval_ms;
 } cm_client_options;
 /* user_data lifetimes: log_user_data and token_provider_user_data must stay valid until
  * cm_client_free() AND cm_session_free() of every session of the client have returned
@@ -267,6 +338,13 @@ CREDITMETER_API cm_status cm_client_flush(cm_client *client, uint32_t timeout_ms
  * removing it resumes the sessions it held. CM_E_INVALID_ARGUMENT: NULL client or a
  * negative cap (INFINITY is accepted and never reached). */
 CREDITMETER_API cm_status cm_client_set_max_credits(cm_client *client, double max_credits);
+
+/* The OS's word on the network (NWPathMonitor on iOS, ConnectivityManager.NetworkCallback on
+ * Android): true retries every waiting request at once (an avatar returns within a round
+ * trip of the network coming back, not after its backoff); false holds retries to a slow
+ * probe (every min(5 s, heartbeat interval): the OS can be wrong) until the next true.
+ * Never blocks; any thread, also inside a callback. NULL client: no-op. */
+CREDITMETER_API void cm_client_network_changed(cm_client *client, bool reachable);
 
 /* Whole minutes of runtime the balance buys for `model` on `surface` (GET
  * /v2/credit-summaries, blocks up to the request timeout): the server's estimate when it sends

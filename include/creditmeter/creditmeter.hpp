@@ -11,4 +11,5 @@
 #include "creditmeter/session.hpp"
 #include "creditmeter/state.hpp"
 #include "creditmeter/stats.hpp"
+#include "creditmeter/transport.hpp"
 #include "creditmeter/version.h"

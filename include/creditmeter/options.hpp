@@ -12,6 +12,7 @@
 #include "creditmeter/credits.hpp"
 #include "creditmeter/log.hpp"
 #include "creditmeter/state.hpp"
+#include "creditmeter/transport.hpp"
 
 namespace creditmeter {
 
@@ -37,6 +38,11 @@ struct ClientOptions {
   bool allow_insecure_http = false;
   // Proxy URL; empty = the standard variables (https_proxy, no_proxy, ...).
   std::string proxy;
+  // The app's own HTTP stack (creditmeter/transport.hpp): every request goes through it and
+  // libcurl is unused. ca_file, pinned_public_key and proxy must then be empty (the app's
+  // stack owns TLS and proxies). Required in a build without libcurl
+  // (CREDITMETER_WITH_CURL=OFF). Kept alive until the Client and its sessions are gone.
+  std::shared_ptr<HttpTransport> transport;
 
   // Usage journal directory. Unset: $XDG_STATE_HOME/creditmeter (or
   // ~/.local/state/creditmeter); empty string: no journal.

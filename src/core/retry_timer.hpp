@@ -28,6 +28,16 @@ struct RetryTimer {
                 const BackoffPolicy& backoff, bool paused_offline, const std::function<double()>& random01);
   // Go at the next chance, backoff or not (stop(), flush()).
   void hurry() { at = TimePoint::min(); }
+  // The OS says the network is back: go at the next chance and start the backoff over.
+  void network_back() {
+    at = TimePoint::min();
+    attempts = 0;
+  }
+  // The OS says the network is gone: no attempt before the slow probe `probe` from `now`
+  // (the OS can be wrong), unless the timer waits longer already.
+  void network_gone(TimePoint now, std::chrono::milliseconds probe) {
+    if (at < now + probe) at = now + probe;
+  }
   bool ready(TimePoint now) const { return now >= at; }
 };
 

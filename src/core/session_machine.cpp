@@ -98,6 +98,18 @@ void SessionMachine::request_flush() {
   if (token_.reattach_needed()) token_.reattach_retry().hurry();
 }
 
+void SessionMachine::network_changed(TimePoint now, bool reachable) {
+  if (!metered_) return;  // never on the wire
+  network_down_ = !reachable;
+  const milliseconds probe = BackoffPolicy{cadence_.interval()}.cap(/*paused_offline=*/true);
+  auto hint = [&](RetryTimer& retry) {
+    if (reachable) retry.network_back();
+    else retry.network_gone(now, probe);
+  };
+  if (auto* pending = outbox_.pending()) hint(pending->retry);
+  if (token_.reattach_needed()) hint(token_.reattach_retry());
+}
+
 void SessionMachine::set_local_hold(Reason reason, bool on) {
   if (!metered_) return;  // free and unjournaled: neither a cap nor the journal can hold it
   bool& hold = reason == Reason::journal_full ? holds_.journal_full : holds_.client_cap;

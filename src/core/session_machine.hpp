@@ -75,6 +75,10 @@ class SessionMachine {
   void stop(std::int64_t final_active_ms);
   // Send unreported usage now instead of at the next due time (Client::flush).
   void request_flush();
+  // The OS's reachability hint (Client::network_changed): true retries every waiting request
+  // at once with a fresh backoff; false holds retries to the slow probe, the paused-offline
+  // backoff cap, until the next true.
+  void network_changed(TimePoint now, bool reachable);
   // Pause for a local billing reason (spend_cap from the client's cap, journal_full), or lift it.
   void set_local_hold(Reason reason, bool on);
   void set_credit_policy(const CreditPolicy& policy);
@@ -163,6 +167,7 @@ class SessionMachine {
   bool on_wire_ = false;          // a request is out, its answer not in yet
   bool probe_ = false;            // send at once, even with nothing to report (resume())
   bool flush_ = false;            // send unreported usage at once (flush())
+  bool network_down_ = false;     // the OS said the network is gone (network_changed(false))
   bool flush_after_ack_ = false;  // a flush met an unacknowledged request: flush again after its ack
 
   std::vector<StateChange> changes_;

@@ -123,7 +123,10 @@ void SessionMachine::mark_online(TimePoint now) {
 void SessionMachine::schedule_retry(TimePoint now, const Answer& answer, RetryTimer& retry) {
   // The deadline may have passed since the last advance(): the offline cap applies already.
   const bool paused_offline = holds_.offline || (!holds_.stopped && grace_.passed(now));
-  retry.schedule(now, answer.api_error.retry_after, BackoffPolicy{cadence_.interval()}, paused_offline, random01_);
+  const BackoffPolicy backoff{cadence_.interval()};
+  retry.schedule(now, answer.api_error.retry_after, backoff, paused_offline, random01_);
+  // The OS said the network is gone: only the slow probe until it says otherwise.
+  if (network_down_ && !answer.api_error.retry_after) retry.network_gone(now, backoff.cap(true));
 }
 
 }  // namespace core

@@ -110,27 +110,6 @@ static bool wait_reentered(recorder *r, int64_t timeout_ms) {
   }
 }
 
-/* A simulated 25 fps renderer on the calling thread, gated on may_render(), for duration_ms.
- * Returns the time it rendered: first to last frame of each unbroken active stretch. */
-static int64_t render(cm_session *session, int64_t duration_ms) {
-  const int64_t end = cm_test_now_ms() + duration_ms;
-  int64_t rendered = 0, stretch_start = -1, last = -1;
-  while (cm_test_now_ms() < end) {
-    if (cm_session_may_render(session)) {
-      const int64_t now = cm_test_now_ms();
-      cm_session_frame(session);
-      if (stretch_start < 0) stretch_start = now;
-      last = now;
-    } else if (stretch_start >= 0) {
-      rendered += last - stretch_start;
-      stretch_start = -1;
-    }
-    cm_test_sleep_ms(40);
-  }
-  if (stretch_start >= 0) rendered += last - stretch_start;
-  return rendered;
-}
-
 typedef struct log_sink {
   pthread_mutex_t mutex;
   int lines;
@@ -150,7 +129,7 @@ static void on_log(cm_log_level level, const char *message, void *user_data) {
 static cm_client *new_client(const char *base_url, const char *secret) {
   cm_client_options o;
   cm_client *client = NULL;
-  cm_client_options_init(&o);
+  cm_test_options_init(&o);
   o.base_url = base_url;
   o.api_secret = secret;
   o.journal_dir = ""; /* no journal: tests write nothing to disk */
@@ -209,7 +188,7 @@ static void test_invalid_arguments(void) {
   cm_client_options_init(NULL);
   cm_session_options_init(NULL);
   cm_session_stats_init(NULL);
-  cm_client_options_init(&o);
+  cm_test_options_init(&o);
   CHECK(o.struct_size == sizeof o && o.base_url == NULL && o.idle_after_ms == 1000 && o.log_level == CM_LOG_WARNING);
   CHECK_STATUS(cm_client_new(NULL, &client), CM_E_INVALID_ARGUMENT);
   CHECK(client == NULL);
@@ -454,7 +433,7 @@ static void test_happy_path(void) {
   memset(&logs, 0, sizeof logs);
   pthread_mutex_init(&logs.mutex, NULL);
   logs.secret = secret;
-  cm_client_options_init(&o);
+  cm_test_options_init(&o);
   o.base_url = emu.base_url;
   o.api_secret = secret;
   o.journal_dir = "";
@@ -478,7 +457,7 @@ static void test_happy_path(void) {
   CHECK(cm_session_get_state(session) == CM_STATE_ACTIVE);
   CHECK(cm_session_may_render(session));
 
-  rendered += render(session, 1500);
+  rendered += cm_test_render(session, 1500);
 
   CHECK_STATUS(cm_session_pause(session), CM_OK);
   CHECK(!cm_session_may_render(session));
@@ -491,7 +470,7 @@ static void test_happy_path(void) {
   CHECK_STATUS(cm_session_resume(session), CM_OK);
   CHECK(cm_session_may_render(session));
   CHECK(wait_for_state(&rec, CM_STATE_ACTIVE, 3000));
-  rendered += render(session, 1500);
+  rendered += cm_test_render(session, 1500);
 
   cm_session_stats_init(&stats);
   CHECK_STATUS(cm_session_get_stats(session, &stats), CM_OK);
@@ -578,7 +557,7 @@ static void test_reentrancy(void) {
   so.on_state_change = on_state_change;
   so.user_data = &rec;
   REQUIRE(CHECK_STATUS(cm_client_start_session(client, &so, &session), CM_OK));
-  render(session, 600);
+  cm_test_render(session, 600);
   CHECK_STATUS(cm_session_pause(session), CM_OK);
   CHECK(wait_reentered(&rec, 5000));
   CHECK(wait_for_state(&rec, CM_STATE_STOPPED, 5000));
@@ -658,7 +637,7 @@ static void test_token_provider(void) {
   memset(&ctx, 0, sizeof ctx);
   ctx.emu = &emu;
   ctx.secret = secret;
-  cm_client_options_init(&o);
+  cm_test_options_init(&o);
   o.base_url = emu.base_url;
   o.api_secret = NULL; /* the device never holds it */
   o.journal_dir = "";
@@ -668,7 +647,7 @@ static void test_token_provider(void) {
 
   if (CHECK_STATUS(cm_client_start_session(client, NULL, &session), CM_OK)) {
     CHECK(ctx.calls == 1);
-    render(session, 1200);
+    cm_test_render(session, 1200);
     CHECK_STATUS(cm_session_stop(session), CM_OK);
     CHECK_STATUS(cm_client_flush(client, 10000), CM_OK);
     cm_session_stats_init(&stats);

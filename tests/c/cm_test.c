@@ -46,6 +46,44 @@ void cm_test_sleep_ms(int64_t ms) {
   }
 }
 
+/* A simulated 25 fps renderer on the calling thread, gated on may_render(), for duration_ms.
+ * Returns the time it rendered: first to last frame of each unbroken active stretch. */
+int64_t cm_test_render(cm_session *session, int64_t duration_ms) {
+  const int64_t end = cm_test_now_ms() + duration_ms;
+  int64_t rendered = 0, stretch_start = -1, last = -1;
+  while (cm_test_now_ms() < end) {
+    if (cm_session_may_render(session)) {
+      const int64_t now = cm_test_now_ms();
+      cm_session_frame(session);
+      if (stretch_start < 0) stretch_start = now;
+      last = now;
+    } else if (stretch_start >= 0) {
+      rendered += last - stretch_start;
+      stretch_start = -1;
+    }
+    cm_test_sleep_ms(40);
+  }
+  if (stretch_start >= 0) rendered += last - stretch_start;
+  return rendered;
+}
+
+/* ------------------------------------------------------------------------- options */
+
+#ifdef CM_TEST_APP_TRANSPORT
+#include "test_transport.h"
+#endif
+
+void cm_test_options_init(cm_client_options *options) {
+  cm_client_options_init(options);
+#ifdef CM_TEST_APP_TRANSPORT
+  /* A library without libcurl: every client carries its requests through the test app's
+   * stack. One for the process, never freed (clients of every test share it). */
+  static cm_test_transport *shared = NULL;
+  if (shared == NULL) shared = cm_test_transport_new();
+  cm_test_transport_install(shared, options);
+#endif
+}
+
 /* ------------------------------------------------------------------------- emulator */
 
 static const char *emulator_path(void) {

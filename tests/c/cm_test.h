@@ -49,6 +49,16 @@ int cm_test_main(int argc, char **argv, const cm_test_case *cases, size_t n);
 int64_t cm_test_now_ms(void); /* CLOCK_MONOTONIC */
 void cm_test_sleep_ms(int64_t ms);
 
+/* A simulated 25 fps renderer on the calling thread, gated on may_render(), for duration_ms.
+ * Returns the time it rendered: first to last frame of each unbroken active stretch. */
+struct cm_session;
+int64_t cm_test_render(struct cm_session *session, int64_t duration_ms);
+
+/* cm_client_options_init(), plus the test app's transport (test_transport.h) when the library
+ * is built without libcurl (CM_TEST_APP_TRANSPORT). */
+struct cm_client_options;
+void cm_test_options_init(struct cm_client_options *options);
+
 /* ---- the emulator */
 
 typedef struct cm_emulator {

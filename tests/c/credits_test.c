@@ -166,7 +166,7 @@ static bool env_start(env *e, const char *name, double balance) {
 static cm_client *new_client(const env *e, double max_credits) {
   cm_client_options o;
   cm_client *client = NULL;
-  cm_client_options_init(&o);
+  cm_test_options_init(&o);
   CHECK(isnan(o.max_credits));
   o.base_url = e->emu.base_url;
   o.api_secret = e->secret;
@@ -442,7 +442,7 @@ static void test_old_struct_size(void) {
   const size_t stats_v1 = offsetof(cm_session_stats, grace_remaining_ms) + sizeof(int64_t);
   REQUIRE(env_start(&e, "oldsize", 100));
 
-  cm_client_options_init(&co);
+  cm_test_options_init(&co);
   co.struct_size = client_v1;
   co.base_url = e.emu.base_url;
   co.api_secret = e.secret;
@@ -489,7 +489,7 @@ static void test_old_struct_size(void) {
   cm_client_free(client);
 
   /* A new-size client with an invalid new field is refused: proof it is read at full size. */
-  cm_client_options_init(&co);
+  cm_test_options_init(&co);
   co.base_url = e.emu.base_url;
   co.api_secret = e.secret;
   co.journal_dir = "";

@@ -54,6 +54,7 @@ void client_options_defaults() {
   check(o.token_provider == nullptr && !d.token_provider && o.token_provider_user_data == nullptr,
         "client token_provider");
   check(same_optional(o.max_credits, d.max_credits), "client max_credits");
+  check(o.min_heartbeat_interval_ms == d.min_heartbeat_interval.count(), "client min_heartbeat_interval_ms");
 }
 
 void session_options_defaults() {

@@ -33,6 +33,9 @@ PACKAGES=(
   # Java binding (bindings/java: javac, JNI headers) and its JUnit 5 tests (tests/java; jars in
   # /usr/share/java, no Maven repository needed).
   openjdk-17-jdk-headless junit5
+  # Behind real front servers (tests/frontserver): nginx terminating TLS with HTTP/2 and
+  # short keep-alives, and tinyproxy as the HTTPS_PROXY (HTTP CONNECT) of the proxy test.
+  nginx tinyproxy
   # Benchmarks (bench/, CREDITMETER_BUILD_BENCHMARKS=ON): Google Benchmark.
   libbenchmark-dev
   # clang: fuzzing (libFuzzer and its sanitizer runtimes) and the Swift module-map check.

@@ -43,5 +43,62 @@ void Logger::log(LogLevel level, const std::string& message) const {
   std::fprintf(stderr, "creditmeter %s: %s\n", to_string(level).c_str(), safe.c_str());
 }
 
+namespace {
+std::string seconds_text(std::chrono::steady_clock::duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
+}
+}  // namespace
+
+void Logger::log_at(const core::LogLine& line, SteadyTime now) const {
+  if (!line.outage) {
+    log(line.level, line.message);
+    return;
+  }
+  std::string say;
+  {
+    std::lock_guard<std::mutex> lock(outage_mutex_);
+    Outage& o = outage_;
+    const bool pause = line.message.find("-> paused_offline") != std::string::npos;
+    if (pause) ++o.pauses;
+    else ++o.failures;
+    if (!o.active) {
+      o = Outage{};
+      o.active = true;
+      o.started = o.last_said = now;
+      o.failures = pause ? 0 : 1;
+      o.pauses = pause ? 1 : 0;
+      say = line.message + " (the server looks unreachable: further failures are summarised every " +
+            std::to_string(kOutageSummaryEvery.count()) + " s)";
+    } else if (pause && o.pauses == 1) {
+      say = line.message;  // the first pause of an outage is news of its own
+      o.last_said = now;
+    } else {
+      ++o.unsaid_failures;
+      o.latest = line.message;
+      if (now - o.last_said >= kOutageSummaryEvery) {
+        say = "the server has been unreachable for " + seconds_text(now - o.started) + ": " +
+              std::to_string(o.failures) + " failed attempts, " + std::to_string(o.pauses) +
+              " sessions paused offline so far; the latest: " + o.latest;
+        o.unsaid_failures = 0;
+        o.last_said = now;
+      }
+    }
+  }
+  if (!say.empty()) log(line.level, say);
+}
+
+void Logger::reachable_at(SteadyTime now) const {
+  std::string say;
+  {
+    std::lock_guard<std::mutex> lock(outage_mutex_);
+    if (!outage_.active) return;
+    say = "the server answers again after " + seconds_text(now - outage_.started) + " of outage (" +
+          std::to_string(outage_.failures) + " failed attempts, " + std::to_string(outage_.pauses) +
+          " sessions paused offline)";
+    outage_ = Outage{};
+  }
+  log(LogLevel::warning, say);
+}
+
 }  // namespace detail
 }  // namespace creditmeter

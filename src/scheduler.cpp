@@ -230,7 +230,7 @@ void Scheduler::step(const std::shared_ptr<SessionImpl>& session) {
 
 void Scheduler::apply(const std::shared_ptr<SessionImpl>& session, SessionImpl::Step& s) {
   client_cap_stale_ = true;
-  for (const auto& line : s.logs) parts_.logger.log(line.level, line.message);
+  for (const auto& line : s.logs) parts_.logger.log(line);  // outage lines are summarised
   if (Journal* j = parts_.journal.get()) j->append_ops(session->id(), s.journal);
   if (s.stepped && s.finished) {
     progressed_ = true;

@@ -87,6 +87,10 @@ core::Answer Wire::answer_for(const std::string& session_id, core::Outgoing::Kin
                               std::int64_t wall_s) const {
   core::Answer a = answer(kind, response, wall_s);
   const bool from_provider = kind == core::Outgoing::Kind::token_exchange && provides_tokens();
+  // Any answer of the server's that is not an outage's ends one (its summary says so).
+  if (logger_ != nullptr && !from_provider && response.status != 0 && a.kind != core::AnswerKind::offline) {
+    logger_->server_reachable();
+  }
   if (from_provider && response.status == 200 && !a.grant) {
     a.error = "the token provider's answer is unusable: " + provider_words(a.error);
   }

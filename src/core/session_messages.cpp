@@ -54,7 +54,8 @@ LogLine state_change_line(const std::string& session_id, const StateChange& c) {
                         c.to == SessionState::paused_by_user;
   return {expected ? LogLevel::info : LogLevel::warning,
           prefix(session_id) + to_string(c.from) + " -> " + to_string(c.to) + " (" + to_string(c.reason) +
-              "): " + c.message};
+              "): " + c.message,
+          c.to == SessionState::paused_offline};
 }
 
 LogLine low_balance_line(const std::string& session_id, double balance) {
@@ -78,7 +79,8 @@ LogLine mismatch_line(const std::string& session_id, const char* what, std::uint
 // A request our side got wrong (any other 4xx) is an error; the network failing is a warning.
 LogLine retry_line(const std::string& session_id, const char* what, std::uint64_t seq, const Answer& answer) {
   return {answer.kind == AnswerKind::rejected ? LogLevel::error : LogLevel::warning,
-          prefix(session_id) + what + " seq " + std::to_string(seq) + " failed: " + describe(answer) + "; retrying"};
+          prefix(session_id) + what + " seq " + std::to_string(seq) + " failed: " + describe(answer) + "; retrying",
+          answer.kind == AnswerKind::offline};
 }
 
 LogLine reattached_line(const std::string& session_id) {
@@ -90,7 +92,8 @@ LogLine reattach_refused_line(const std::string& session_id, const Answer& answe
 }
 
 LogLine reattach_retry_line(const std::string& session_id, const Answer& answer) {
-  return {LogLevel::warning, prefix(session_id) + "re-attach failed: " + describe(answer) + "; retrying"};
+  return {LogLevel::warning, prefix(session_id) + "re-attach failed: " + describe(answer) + "; retrying",
+          answer.kind == AnswerKind::offline};
 }
 
 }  // namespace core

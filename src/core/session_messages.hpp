@@ -18,6 +18,9 @@ namespace core {
 struct LogLine {
   LogLevel level;
   std::string message;
+  // A sign of the server being unreachable (a failed attempt, a pause for it): the client's
+  // Logger says the first of an outage and then summarises, whatever the number of sessions.
+  bool outage = false;
 };
 
 // Credits with three decimals (the server keeps milli-credits).

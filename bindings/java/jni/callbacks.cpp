@@ -39,10 +39,15 @@ void deliver_balance(const cm_balance_update* update, void* user_data, bool low)
 
 }  // namespace
 
-ClientContext::ClientContext(JNIEnv* env, jobject java_callbacks) : callbacks(env->NewGlobalRef(java_callbacks)) {}
+ClientContext::ClientContext(JNIEnv* env, jobject java_callbacks, jobject java_transport)
+    : callbacks(env->NewGlobalRef(java_callbacks)),
+      transport(java_transport == nullptr ? nullptr : env->NewGlobalRef(java_transport)) {}
 
 ClientContext::~ClientContext() {
-  if (JNIEnv* env = thread_env(kSdkThread)) env->DeleteGlobalRef(callbacks);
+  if (JNIEnv* env = thread_env(kSdkThread)) {
+    env->DeleteGlobalRef(callbacks);
+    if (transport != nullptr) env->DeleteGlobalRef(transport);
+  }
 }
 
 SessionContext::SessionContext(JNIEnv* env, jobject listeners, std::shared_ptr<ClientContext> client)

@@ -35,7 +35,8 @@ jint JNICALL client_new(JNIEnv* env, jclass, jbyteArray base_url, jbyteArray api
                         jbyteArray pinned_public_key, jbyteArray proxy, jbyteArray journal_dir,
                         jint allow_insecure_http, jlong shutdown_timeout_ms, jlong connect_timeout_ms,
                         jlong request_timeout_ms, jlong idle_after_ms, jdouble max_credits, jint log_level,
-                        jobject callbacks, jboolean with_log, jboolean with_token_provider, jlongArray out) {
+                        jobject callbacks, jboolean with_log, jboolean with_token_provider, jobject transport,
+                        jlongArray out) {
   Utf8Arg url, secret, ca, pins, proxy_url, journal;
   if (!url.read(env, base_url) || !secret.read(env, api_secret) || !ca.read(env, ca_file) ||
       !pins.read(env, pinned_public_key) || !proxy_url.read(env, proxy) || !journal.read(env, journal_dir)) {
@@ -57,7 +58,7 @@ jint JNICALL client_new(JNIEnv* env, jclass, jbyteArray base_url, jbyteArray api
   o.max_credits = max_credits;  // NaN, the library's "no cap", when Java leaves it unset
   if (log_level >= 0) o.log_level = static_cast<cm_log_level>(log_level);
 
-  auto context = std::make_shared<ClientContext>(env, callbacks);
+  auto context = std::make_shared<ClientContext>(env, callbacks, transport);
   if (with_log) {
     o.log = on_log;
     o.log_user_data = context.get();
@@ -65,6 +66,11 @@ jint JNICALL client_new(JNIEnv* env, jclass, jbyteArray base_url, jbyteArray api
   if (with_token_provider) {
     o.token_provider = on_token_request;
     o.token_provider_user_data = context.get();
+  }
+  if (transport != nullptr) {
+    o.transport_send = on_transport_send;
+    o.transport_cancel = on_transport_cancel;
+    o.transport_user_data = context.get();
   }
   cm_client* client = nullptr;
   const cm_status status = cm_client_new(&o, &client);

@@ -11,16 +11,18 @@
 
 namespace creditmeter_jni {
 
-// A client's log sink and token provider (the Java ClientCallbacks). The C ABI needs them
-// valid until cm_client_free() and every cm_session_free() of the client returned, so the
-// client handle and each session share it.
+// A client's log sink and token provider (the Java ClientCallbacks) and its transport (the
+// Java TransportBridge, or none). The C ABI needs them valid until cm_client_free() (and,
+// the first two, every cm_session_free() of the client) returned, so the client handle and
+// each session share it.
 struct ClientContext {
-  explicit ClientContext(JNIEnv* env, jobject callbacks);
+  ClientContext(JNIEnv* env, jobject callbacks, jobject transport);
   ~ClientContext();  // on a Java thread (Client.close(), a cleaner)
   ClientContext(const ClientContext&) = delete;
   ClientContext& operator=(const ClientContext&) = delete;
 
   jobject callbacks;  // global ref
+  jobject transport;  // global ref, or nullptr: libcurl
 };
 
 // The Java Client's handle.
@@ -56,5 +58,8 @@ cm_status on_token_request(const char* session_id, cm_token_sink* sink, void* us
 void on_state_change(cm_session* session, const cm_state_change* change, void* user_data);
 void on_balance(cm_session* session, const cm_balance_update* update, void* user_data);
 void on_low_balance(cm_session* session, const cm_balance_update* update, void* user_data);
+// transport.cpp; their user_data is a ClientContext with a transport.
+void on_transport_send(const cm_http_request* request, cm_transport_call* call, void* user_data);
+void on_transport_cancel(cm_transport_call* call, void* user_data);
 
 }  // namespace creditmeter_jni

@@ -17,6 +17,8 @@ struct Jvm {
   jmethodID exchange = nullptr;       // ClientCallbacks.exchange(byte[]) -> byte[]
   jmethodID state_changed = nullptr;  // SessionListeners.stateChanged(int, int, int, byte[])
   jmethodID balance = nullptr;        // SessionListeners.balance(boolean, double, double, double)
+  jmethodID transport_send = nullptr;    // TransportBridge.send(long, byte[], byte[], byte[][], byte[], long)
+  jmethodID transport_cancel = nullptr;  // TransportBridge.cancel(long)
 };
 extern Jvm g_jvm;
 

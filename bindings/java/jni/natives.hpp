@@ -14,12 +14,17 @@ jint JNICALL client_new(JNIEnv* env, jclass, jbyteArray base_url, jbyteArray api
                         jbyteArray pinned_public_key, jbyteArray proxy, jbyteArray journal_dir,
                         jint allow_insecure_http, jlong shutdown_timeout_ms, jlong connect_timeout_ms,
                         jlong request_timeout_ms, jlong idle_after_ms, jdouble max_credits, jint log_level,
-                        jobject callbacks, jboolean with_log, jboolean with_token_provider, jlongArray out);
+                        jobject callbacks, jboolean with_log, jboolean with_token_provider, jobject transport,
+                        jlongArray out);
 void JNICALL client_free(JNIEnv* env, jclass, jlong client);
 jint JNICALL client_flush(JNIEnv* env, jclass, jlong client, jlong timeout_ms);
 jint JNICALL client_set_max_credits(JNIEnv* env, jclass, jlong client, jdouble credits);
 void JNICALL client_network_changed(JNIEnv* env, jclass, jlong client, jboolean reachable);
 jint JNICALL client_credit_summary(JNIEnv* env, jclass, jlong client, jdoubleArray amounts, jobjectArray texts);
+
+// transport.cpp
+jint JNICALL transport_complete(JNIEnv* env, jclass, jlong call, jint status, jobjectArray headers, jbyteArray body);
+jint JNICALL transport_fail(JNIEnv* env, jclass, jlong call, jbyteArray message);
 
 // session_natives.cpp
 jint JNICALL session_start(JNIEnv* env, jclass, jlong client, jbyteArray model, jbyteArray surface,

@@ -13,7 +13,10 @@ namespace {
 const JNINativeMethod kNatives[] = {
     CM_NATIVE("lastError", "()[B", last_error),
     CM_NATIVE("enumName", "(II)[B", enum_name),
-    CM_NATIVE("clientNew", "([B[B[B[B[B[BIJJJJDILio/creditmeter/ClientCallbacks;ZZ[J)I", client_new),
+    CM_NATIVE("clientNew", "([B[B[B[B[B[BIJJJJDILio/creditmeter/ClientCallbacks;ZZLio/creditmeter/TransportBridge;[J)I",
+              client_new),
+    CM_NATIVE("transportComplete", "(JI[[B[B)I", transport_complete),
+    CM_NATIVE("transportFail", "(J[B)I", transport_fail),
     CM_NATIVE("clientFree", "(J)V", client_free),
     CM_NATIVE("clientFlush", "(JJ)I", client_flush),
     CM_NATIVE("clientSetMaxCredits", "(JD)I", client_set_max_credits),
@@ -69,5 +72,9 @@ extern "C" JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
   if (g_jvm.state_changed == nullptr) return JNI_ERR;
   g_jvm.balance = method(env, "io/creditmeter/SessionListeners", "balance", "(ZDDD)V");
   if (g_jvm.balance == nullptr) return JNI_ERR;
+  g_jvm.transport_send = method(env, "io/creditmeter/TransportBridge", "send", "(J[B[B[[B[BJ)V");
+  if (g_jvm.transport_send == nullptr) return JNI_ERR;
+  g_jvm.transport_cancel = method(env, "io/creditmeter/TransportBridge", "cancel", "(J)V");
+  if (g_jvm.transport_cancel == nullptr) return JNI_ERR;
   return JNI_VERSION_1_6;
 }

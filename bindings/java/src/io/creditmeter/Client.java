@@ -47,6 +47,7 @@ public final class Client implements AutoCloseable {
           + " pass the app's files directory (Android: context.getFilesDir().getPath()) or \"\" to run without a journal");
     }
     ClientCallbacks callbacks = new ClientCallbacks(options.log, options.tokenProvider);
+    TransportBridge transport = options.transport == null ? null : new TransportBridge(options.transport, callbacks);
     long[] out = new long[1];
     int status = Native.clientNew(Arguments.utf8(options.baseUrl, "baseUrl"),
         Arguments.utf8(options.apiSecret, "apiSecret"), Arguments.utf8(options.caFile, "caFile"),
@@ -54,9 +55,9 @@ public final class Client implements AutoCloseable {
         Arguments.utf8(options.journalDir, "journalDir"), options.allowInsecureHttp, options.shutdownTimeoutMs,
         options.connectTimeoutMs, options.requestTimeoutMs, options.idleAfterMs, options.maxCredits,
         options.logLevel == null ? -1 : options.logLevel.ordinal(), callbacks, options.log != null,
-        options.tokenProvider != null, out);
+        options.tokenProvider != null, transport, out);
     Status.check(status);
-    core = new Core(out[0], callbacks);
+    core = new Core(out[0], callbacks, transport);
     cleanable = HandleCleaner.register(this, core::close);
   }
 
@@ -199,6 +200,10 @@ public final class Client implements AutoCloseable {
    * get its {@link SessionState#STOPPED} (inside a listener: once the listener returned).
    * Sessions stay usable objects: {@link SessionState#STOPPED}, {@link Session#stats()} final.
    * Idempotent; allowed inside a listener (the native threads then end on their own).
+   *
+   * <p>With an {@link HttpTransport}: {@code close()} never waits for the app's stack past the
+   * shutdown timeout: calls still out are cancelled ({@link HttpTransport#cancel}) and their
+   * native handles freed; the app may still complete them (ignored).
    */
   @Override
   public void close() {
@@ -209,11 +214,13 @@ public final class Client implements AutoCloseable {
   static final class Core {
     final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     final ClientCallbacks callbacks;
+    private final TransportBridge transport; // null: libcurl
     private long handle; // guarded by lock; 0 once closed
 
-    Core(long handle, ClientCallbacks callbacks) {
+    Core(long handle, ClientCallbacks callbacks, TransportBridge transport) {
       this.handle = handle;
       this.callbacks = callbacks;
+      this.transport = transport;
     }
 
     /** Call with the read lock held. */
@@ -238,6 +245,9 @@ public final class Client implements AutoCloseable {
         long closing = handle;
         handle = 0; // first: a listener or log line during the free sees a closed client
         Native.clientFree(closing);
+        if (transport != null) {
+          transport.releaseAll(); // the calls the app still holds: their answers are ignored now
+        }
       } finally {
         lock.writeLock().unlock();
       }

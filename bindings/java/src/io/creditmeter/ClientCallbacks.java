@@ -4,7 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.BiConsumer;
 
 /**
- * What the native client calls back into: the log sink and the token provider. Held by a JNI
+ * What the native client calls back into: the log sink and the token provider (the transport
+ * has its own {@link TransportBridge}). Held by a JNI
  * global reference until the client and all its sessions are freed. Never lets an exception
  * escape into native code: each is reported and dropped.
  */
@@ -46,6 +47,19 @@ final class ClientCallbacks {
     Throwable t = providerFailure.get();
     providerFailure.remove();
     return t;
+  }
+
+  /** Something the app should fix but that costs no usage: the log sink (if any), else stderr. */
+  void warn(String line) {
+    if (log != null) {
+      try {
+        log.accept(LogLevel.WARNING, line);
+        return;
+      } catch (Throwable ignored) {
+        // fall through to stderr
+      }
+    }
+    System.err.println("creditmeter: " + line);
   }
 
   /** A listener or provider threw: tell the log sink (if any) and stderr; the SDK goes on. */

@@ -33,6 +33,7 @@ public final class ClientOptions {
   LogLevel logLevel;
   BiConsumer<LogLevel, String> log;
   TokenProvider tokenProvider;
+  HttpTransport transport;
 
   /** Creates options with every value unset (the library's defaults). */
   public ClientOptions() {}
@@ -133,6 +134,24 @@ public final class ClientOptions {
    */
   public ClientOptions tokenProvider(TokenProvider provider) {
     this.tokenProvider = Arguments.notNull(provider, "tokenProvider");
+    return this;
+  }
+
+  /**
+   * The app's own HTTP stack (Android: OkHttp), instead of the library's libcurl: every
+   * request of the client goes through it, the token exchange included. See
+   * {@link HttpTransport} for its threads and rules; its requests carry the secret or tokens
+   * in their headers: keep them out of the stack's logging. The stack owns TLS and proxies, so
+   * {@link #caFile(String)}, {@link #pinnedPublicKey(String)} and {@link #proxy(String)} must
+   * stay unset with it ({@link Client#Client(ClientOptions)} throws
+   * {@link IllegalArgumentException} otherwise). The client holds a reference to it until the
+   * client and all its sessions are freed.
+   *
+   * @param transport the transport
+   * @return this
+   */
+  public ClientOptions transport(HttpTransport transport) {
+    this.transport = Arguments.notNull(transport, "transport");
     return this;
   }
 

@@ -20,7 +20,7 @@ final class Native {
   static native int clientNew(byte[] baseUrl, byte[] apiSecret, byte[] caFile, byte[] pinnedPublicKey,
       byte[] proxy, byte[] journalDir, int allowInsecureHttp, long shutdownTimeoutMs, long connectTimeoutMs,
       long requestTimeoutMs, long idleAfterMs, double maxCredits, int logLevel, ClientCallbacks callbacks,
-      boolean withLog, boolean withTokenProvider, long[] out);
+      boolean withLog, boolean withTokenProvider, TransportBridge transport, long[] out);
 
   static native void clientFree(long client);
 
@@ -31,6 +31,12 @@ final class Native {
   static native void clientNetworkChanged(long client, boolean reachable);
 
   static native int clientCreditSummary(long client, double[] amounts, Object[] texts);
+
+  /** cm_transport_complete: frees the call (Java guarantees once). */
+  static native int transportComplete(long call, int status, byte[][] headers, byte[] body);
+
+  /** cm_transport_fail: frees the call (Java guarantees once); a null message is the library's default. */
+  static native int transportFail(long call, byte[] message);
 
   static native int sessionStart(long client, byte[] model, byte[] surface, boolean audioOnly, byte[] sessionId,
       double lowBalanceMinutes, double lowBalanceCredits, double maxCredits, SessionListeners listeners,

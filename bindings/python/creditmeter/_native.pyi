@@ -169,6 +169,7 @@ class Client:
         log_level: str = "warning",
         token_provider: Optional[Callable[[str], Union[str, bytes, Mapping[str, object]]]] = None,
         max_credits: Optional[float] = None,
+        min_heartbeat_interval: float = 1.0,
     ) -> None: ...
     def start_session(
         self,

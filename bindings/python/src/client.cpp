@@ -31,7 +31,8 @@ PyClient::PyClient(const std::string& base_url, const std::string& api_secret, c
                    const std::string& ca_file, const std::string& pinned_public_key, const std::string& proxy,
                    bool allow_insecure_http, double shutdown_timeout, double connect_timeout,
                    double request_timeout, double idle_after, const py::object& log, const std::string& log_level,
-                   const py::object& token_provider, std::optional<double> max_credits) {
+                   const py::object& token_provider, std::optional<double> max_credits,
+                   double min_heartbeat_interval) {
   cm::ClientOptions o;
   o.base_url = base_url;
   o.api_secret = api_secret;
@@ -46,6 +47,7 @@ PyClient::PyClient(const std::string& base_url, const std::string& api_secret, c
   o.connect_timeout = milliseconds(to_ms(connect_timeout, "connect_timeout"));
   o.request_timeout = milliseconds(to_ms(request_timeout, "request_timeout"));
   o.idle_after = milliseconds(to_ms(idle_after, "idle_after"));
+  o.min_heartbeat_interval = milliseconds(to_ms(min_heartbeat_interval, "min_heartbeat_interval"));
   if (!log.is_none() && !PyCallable_Check(log.ptr())) throw py::type_error("log: expected a callable or None");
   o.log = make_log_callback(log);
   o.log_level = parse_level(log_level);
@@ -187,13 +189,13 @@ void init_client(py::module_& m) {
                        "A context manager: leaving the `with` block calls close().")
       .def(py::init<const std::string&, const std::string&, const py::object&, const std::string&,
                     const std::string&, const std::string&, bool, double, double, double, double,
-                    const py::object&, const std::string&, const py::object&, std::optional<double>>(),
+                    const py::object&, const std::string&, const py::object&, std::optional<double>, double>(),
            py::arg("base_url") = "", py::arg("api_secret") = "", py::kw_only(),
            py::arg("journal_dir") = py::none(), py::arg("ca_file") = "", py::arg("pinned_public_key") = "",
            py::arg("proxy") = "", py::arg("allow_insecure_http") = false, py::arg("shutdown_timeout") = 2.0,
            py::arg("connect_timeout") = 5.0, py::arg("request_timeout") = 15.0, py::arg("idle_after") = 1.0,
            py::arg("log") = py::none(), py::arg("log_level") = "warning", py::arg("token_provider") = py::none(),
-           py::arg("max_credits") = py::none())
+           py::arg("max_credits") = py::none(), py::arg("min_heartbeat_interval") = 1.0)
       .def("start_session", checked(&PyClient::start_session), py::arg("model") = "essence", py::arg("surface") = "cloud",
            py::arg("audio_only") = false, py::kw_only(), py::arg("on_state_change") = py::none(),
            py::arg("session_id") = "", py::arg("on_balance") = py::none(), py::arg("on_low_balance") = py::none(),

@@ -40,7 +40,7 @@ class PyClient {
            const std::string& ca_file, const std::string& pinned_public_key, const std::string& proxy,
            bool allow_insecure_http, double shutdown_timeout, double connect_timeout, double request_timeout,
            double idle_after, const py::object& log, const std::string& log_level, const py::object& token_provider,
-           std::optional<double> max_credits);
+           std::optional<double> max_credits, double min_heartbeat_interval);
   ~PyClient();
   PyClient(const PyClient&) = delete;
   PyClient& operator=(const PyClient&) = delete;

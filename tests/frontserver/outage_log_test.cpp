@@ -5,11 +5,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "../integration/integration_support.hpp"
 #include "../security/security_support.hpp"
+#include "logger.hpp"
 
 using namespace creditmeter;
 using namespace creditmeter::testing;
@@ -62,4 +66,36 @@ TEST_CASE("an outage of 20 sessions logs a handful of lines, the recovery with i
   for (auto& s : sessions) {
     CHECK(emu.ledger_session(s->id()).at("active_ms").get<std::int64_t>() == s->stats().active_ms);
   }
+}
+
+TEST_CASE("100 sessions through a 5-minute outage: at most 20 lines a minute, the recovery with its duration",
+          "[frontserver]") {
+  // The Logger at synthetic times: every session fails every 100 ms for 5 minutes.
+  std::vector<std::pair<double, std::string>> said;  // minute, line
+  double minute = 0;
+  detail::Logger logger([&](LogLevel, const std::string& m) { said.emplace_back(minute, m); }, LogLevel::warning, "");
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int tick = 0; tick < 3000; ++tick) {
+    const auto now = t0 + std::chrono::milliseconds(100 * tick);
+    minute = tick / 600.0;
+    for (int s = 0; s < 100; ++s) {
+      const std::string sid = "session s" + std::to_string(s) + ": ";
+      logger.log_at({LogLevel::warning, sid + "heartbeat seq 3 failed: Couldn't connect to server; retrying", true}, now);
+      if (tick == 100) {
+        logger.log_at({LogLevel::warning, sid + "active -> paused_offline (offline): no acknowledged heartbeat", true}, now);
+      }
+    }
+  }
+  minute = 5;
+  logger.reachable_at(t0 + std::chrono::minutes(5));
+  std::map<int, int> per_minute;
+  for (const auto& [m, line] : said) ++per_minute[static_cast<int>(m)];
+  std::string all;
+  for (const auto& [m, line] : said) all += line + "\n";
+  INFO(all);
+  for (const auto& [m, n] : per_minute) CHECK(n <= 20);
+  CHECK(said.size() >= 10);  // the first failure, the first pause, a summary every 30 s, the recovery
+  CHECK(said.back().second.find("after 300 s of outage (300000 failed attempts, 100 sessions paused") !=
+        std::string::npos);
+  CHECK(said[0].second.find("session s0: heartbeat seq 3 failed") == 0);
 }

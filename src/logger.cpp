@@ -47,6 +47,10 @@ namespace {
 std::string seconds_text(std::chrono::steady_clock::duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
 }
+
+std::string counted(std::uint64_t n, const char* thing) {
+  return std::to_string(n) + " " + thing + (n == 1 ? "" : "s");
+}
 }  // namespace
 
 void Logger::log_at(const core::LogLine& line, SteadyTime now) const {
@@ -77,8 +81,8 @@ void Logger::log_at(const core::LogLine& line, SteadyTime now) const {
       o.latest = line.message;
       if (now - o.last_said >= kOutageSummaryEvery) {
         say = "the server has been unreachable for " + seconds_text(now - o.started) + ": " +
-              std::to_string(o.failures) + " failed attempts, " + std::to_string(o.pauses) +
-              " sessions paused offline so far; the latest: " + o.latest;
+              counted(o.failures, "failed attempt") + ", " + counted(o.pauses, "session") +
+              " paused offline so far; the latest: " + o.latest;
         o.unsaid_failures = 0;
         o.last_said = now;
       }
@@ -93,8 +97,8 @@ void Logger::reachable_at(SteadyTime now) const {
     std::lock_guard<std::mutex> lock(outage_mutex_);
     if (!outage_.active) return;
     say = "the server answers again after " + seconds_text(now - outage_.started) + " of outage (" +
-          std::to_string(outage_.failures) + " failed attempts, " + std::to_string(outage_.pauses) +
-          " sessions paused offline)";
+          counted(outage_.failures, "failed attempt") + ", " + counted(outage_.pauses, "session") +
+          " paused offline)";
     outage_ = Outage{};
   }
   log(LogLevel::warning, say);

@@ -73,7 +73,7 @@ class TransportTest {
       assertTrue(transport.sends.get() >= stats.heartbeatsOk() + stats.heartbeatsFailed() + 1,
           transport.sends + " sends for " + stats);
       assertTrue(transport.sendThreads.contains(SCHEDULER), transport.sendThreads.toString());
-      assertFalse(transport.completionThreads.contains(SCHEDULER), "completions came on the HttpClient's threads");
+      assertFalse(transport.completionThreads.contains(SCHEDULER), "completions came on the stack's threads, not the scheduler's");
       assertTrue(transport.urls.stream().allMatch(u -> u.startsWith("POST " + emulator.baseUrl + "/v1/runtime-tokens/")),
           transport.urls.toString());
       // HttpRequest.toString() names the headers, never their values (the secret, the tokens).
@@ -121,6 +121,29 @@ class TransportTest {
         assertTrue(first.isDone());
         assertFalse(first.complete(200, null, null), "a second completion is ignored");
         assertFalse(first.fail("again"), "and so is a fail after it");
+        long okBefore = session.stats().heartbeatsOk();
+        assertTrue(Wait.until(() -> session.stats().heartbeatsOk() > okBefore, Duration.ofSeconds(10)));
+      }
+      Billing.stopAndCheck(emulator, client, session);
+    }
+  }
+
+  @Test
+  void aHungServerIsCancelledThroughTheStackWhichThenFailsTheCall() throws Exception {
+    String secret = emulator.createAccount("creator", 100);
+    transport.stackSlackMs = 30_000; // the library's timeout comes first: it cancels
+    try (Client client = new Client(options(secret, Duration.ofMillis(300)))) {
+      Session session = client.startSession(new SessionOptions());
+      try (Renderer renderer = new Renderer(session)) {
+        assertTrue(Wait.until(() -> session.stats().heartbeatsOk() >= 1, Duration.ofSeconds(10)));
+        emulator.fault("{\"mode\":\"hang\",\"path\":\"/v1/runtime-tokens/heartbeat\"}");
+        assertTrue(Wait.until(() -> transport.cancelled.size() >= 2, Duration.ofSeconds(10)),
+            "hung heartbeats were cancelled: " + session.stats());
+        // cancel() stopped the transfer (java.net.http's cancel(true)): the stack then failed the
+        // calls itself, long before its own timeout (30 s later).
+        assertTrue(Wait.until(() -> transport.cancelled.stream().allMatch(TransportCall::isDone), Duration.ofSeconds(5)));
+        assertTrue(session.mayRender(), "inside the grace");
+        emulator.clearFaults();
         long okBefore = session.stats().heartbeatsOk();
         assertTrue(Wait.until(() -> session.stats().heartbeatsOk() > okBefore, Duration.ofSeconds(10)));
       }

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An {@link HttpTransport} on {@code java.net.http.HttpClient}: {@code sendAsync}, the answer
- * delivered on the HttpClient's executor threads. The tests' stand-in for OkHttp (enqueue +
+ * delivered on other threads (the common pool, after the HttpClient's own). The tests' stand-in for OkHttp (enqueue +
  * Callback has the same shape), which is what an Android app plugs in: java.net.http is not on
  * Android. Modes make it misbehave the ways an app's stack can.
  */
@@ -31,6 +31,9 @@ final class JavaNetTransport implements HttpTransport {
   private final HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY)
       .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
   volatile Mode mode = Mode.ASYNC;
+  // Extra time the stack allows beyond the request's timeout: > 0 makes the library give up
+  // first, so cancel() stops the transfer (and the call fails inside cancel()).
+  volatile long stackSlackMs = 0;
   final AtomicInteger sends = new AtomicInteger();
   final List<TransportCall> held = new CopyOnWriteArrayList<>();
   final List<TransportCall> cancelled = new CopyOnWriteArrayList<>();
@@ -65,7 +68,9 @@ final class JavaNetTransport implements HttpTransport {
         CompletableFuture<HttpResponse<byte[]>> answer =
             http.sendAsync(toJavaNet(request), HttpResponse.BodyHandlers.ofByteArray());
         call.setAttachment(answer);
-        answer.whenComplete((response, error) -> deliver(call, response, error));
+        // Async: never on the sending thread, even when the answer is already in (OkHttp's
+        // callbacks likewise run on its dispatcher's threads).
+        answer.whenCompleteAsync((response, error) -> deliver(call, response, error));
     }
   }
 
@@ -78,7 +83,7 @@ final class JavaNetTransport implements HttpTransport {
     cancelThreads.add(Thread.currentThread().getName());
     Object answer = call.attachment();
     if (answer != null) {
-      ((CompletableFuture<?>) answer).cancel(true); // its whenComplete then fails the call
+      ((CompletableFuture<?>) answer).cancel(true); // its whenCompleteAsync then fails the call
     }
   }
 
@@ -97,9 +102,9 @@ final class JavaNetTransport implements HttpTransport {
     call.complete(response.statusCode(), headers, response.body());
   }
 
-  private static java.net.http.HttpRequest toJavaNet(HttpRequest request) {
+  private java.net.http.HttpRequest toJavaNet(HttpRequest request) {
     java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(URI.create(request.url()))
-        .timeout(Duration.ofMillis(request.timeoutMillis()));
+        .timeout(Duration.ofMillis(request.timeoutMillis() + stackSlackMs));
     request.headerMap().forEach(b::header);
     if (request.method().equals("GET")) {
       b.GET();

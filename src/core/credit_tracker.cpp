@@ -84,7 +84,9 @@ std::optional<bool> CreditTracker::judge_cap(TimePoint now, std::int64_t total_m
 
 TimePoint earliest_cap_reach(TimePoint now, double room, double per_minute) {
   if (per_minute <= 0) return TimePoint::max();
-  const double ms = std::ceil(std::max(0.0, room) * 60000.0 / per_minute);
+  // Float dust (a room of 0.00266...7 credits) must not push a whole millisecond later: the
+  // judgement would then miss the frame that reaches the cap by one millisecond.
+  const double ms = std::ceil(std::max(0.0, room) * 60000.0 / per_minute - 1e-6);
   if (ms > 1e15) return TimePoint::max();  // beyond any lifetime (and beyond TimePoint's range)
   return now + std::chrono::milliseconds(static_cast<std::int64_t>(ms));
 }

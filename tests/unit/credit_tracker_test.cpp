@@ -142,6 +142,10 @@ TEST_CASE("earliest_cap_reach: when rendering at a rate can first use up the roo
   CHECK(core::earliest_cap_reach(now, 1.0, 2.0) == now + 30s);
   // Rounded up to the meter's whole milliseconds: never judged a hair early.
   CHECK(core::earliest_cap_reach(now, 0.001, 7.0) == now + 9ms);  // 8.57 ms
+  // Two sessions at 2 credits a minute, 14.96 s each under a cap of 1: exactly 40 ms of room,
+  // though the subtraction leaves float dust above it.
+  const double charged = 14960 * 2 / 60000.0;
+  CHECK(core::earliest_cap_reach(now, 1.0 - (charged + charged), 4.0) == now + 40ms);
   CHECK(core::earliest_cap_reach(now, 0.0, 2.0) == now);
   CHECK(core::earliest_cap_reach(now, -1.0, 2.0) == now);
   // Nothing renders, or so little that the cap is out of any lifetime's reach: never.

@@ -8,6 +8,8 @@
 #   scripts/test.sh --release    # Release build in build-release/
 #   scripts/test.sh --asan       # ASan+UBSan build in build-asan/, tests labelled unit|smoke
 #   scripts/test.sh --tsan       # TSan build in build-tsan/, tests labelled unit|smoke
+#   scripts/test.sh --no-curl    # library without libcurl (CREDITMETER_WITH_CURL=OFF) in
+#                                # build-nocurl/: the C ABI tests through a test app transport
 #   scripts/test.sh --quick      # skip the package check (combines with the above)
 #
 # Environment: BUILD_DIR and BUILD_TYPE override the defaults above; CMAKE_ARGS adds configure
@@ -27,8 +29,9 @@ for arg in "$@"; do
     --release) variant=release ;;
     --asan) variant=asan ;;
     --tsan) variant=tsan ;;
+    --no-curl) variant=nocurl ;;
     --quick) quick=1 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) cm_die test "unknown option: $arg (try --help)" ;;
   esac
 done
@@ -65,6 +68,15 @@ case "$variant" in
     label_args=(-L "$SANITIZER_LABELS")
     : "${TSAN_OPTIONS:=halt_on_error=1:second_deadlock_stack=1}"
     export TSAN_OPTIONS
+    ;;
+  nocurl)
+    # What proves the variant: the library links without libcurl (c_no_curl) and the C ABI
+    # suites pass with every request carried by the app's transport. Nothing else is built.
+    dir=build-nocurl; type=RelWithDebInfo
+    variant_args=(-DCREDITMETER_WITH_CURL=OFF "${SANITIZER_TRIM[@]}" -DCREDITMETER_BUILD_JAVA=OFF)
+    label_args=(-L '^c$' -E 'c_pkgconfig|c_module|c_exports')
+    : "${BUILD_TARGETS:=creditmeter_shared creditmeter-emulator creditmeter_c_tests creditmeter_c_credits_tests creditmeter_c_transport_tests creditmeter_c_defaults creditmeter_c_header_cxx}"
+    export BUILD_TARGETS
     ;;
 esac
 BUILD_DIR="$(cm_abs_build_dir "${BUILD_DIR:-$dir}")"

@@ -1,5 +1,5 @@
 #pragma once
-// Validation of the server's base URL (libcurl's URL parser does the parsing).
+// Validation of the server's base URL.
 
 #include <string>
 

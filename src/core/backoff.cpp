@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include <curl/curl.h>
+#include "core/time_format.hpp"
+
 
 namespace creditmeter {
 namespace core {
@@ -40,10 +41,9 @@ std::optional<milliseconds> parse_retry_after(const std::string& raw, std::int64
     if (value.size() > 9) return kMaxRetryAfter;
     seconds = std::stoll(value);
   } else {
-    // An HTTP-date (RFC 9110 §5.6.7, all three legacy forms): libcurl's parser.
-    const time_t when = curl_getdate(value.c_str(), nullptr);
-    if (when == -1) return std::nullopt;
-    seconds = static_cast<std::int64_t>(when) - wall_now_s;
+    const std::optional<std::int64_t> when = parse_http_date(value);
+    if (!when) return std::nullopt;
+    seconds = *when - wall_now_s;
   }
   seconds = std::clamp<std::int64_t>(seconds, 0, kMaxRetryAfter.count() / 1000);
   return milliseconds(seconds * 1000);

@@ -66,3 +66,13 @@ TEST_CASE("endpoint: credentials in the URL are refused without echoing them", "
   CHECK(msg.find("user") == std::string::npos);
   CHECK(refusal("https://sk_live_hunter2@api.example.com").find("sk_live_hunter2") == std::string::npos);
 }
+
+TEST_CASE("endpoint: malformed authorities are refused", "[unit][endpoint]") {
+  for (const char* bad : {"https://", "https://:443", "https://api.example.com:99999", "https://api.example.com:80a",
+                          "https://api example.com", "https://[::1", "https://[::1]x", "https://api.example.com:",
+                          "1https://api.example.com", "https://api.exa\tmple.com"}) {
+    INFO(bad);
+    CHECK(refusal(bad).find("not a valid absolute URL") != std::string::npos);
+  }
+  CHECK(validate_base_url("https://[2001:db8::1]:8443/v", false) == "https://[2001:db8::1]:8443/v");
+}

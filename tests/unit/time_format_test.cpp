@@ -45,3 +45,18 @@ TEST_CASE("rfc3339_ms agrees with gmtime_r over centuries of timestamps", "[unit
     REQUIRE(core::rfc3339_ms(ms) == want);
   }
 }
+
+TEST_CASE("HTTP-dates in their three forms, and nothing else", "[unit][time]") {
+  const std::int64_t oct21 = 1445412480;  // Wed, 21 Oct 2015 07:28:00 GMT
+  CHECK(core::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT") == oct21);
+  CHECK(core::parse_http_date("Wednesday, 21-Oct-15 07:28:00 GMT") == oct21);
+  CHECK(core::parse_http_date("Wed Oct 21 07:28:00 2015") == oct21);
+  CHECK(core::parse_http_date("Sun Nov  6 08:49:37 1994") == 784111777);
+  CHECK(core::parse_http_date("Thu, 29 Feb 2024 23:59:59 GMT") == 1709251199);  // leap day
+  for (const char* bad : {"", "Wed, 21 Oct 2015 07:28:00", "Wed, 21 Okt 2015 07:28:00 GMT",
+                          "Wed, 21 Oct 2015 24:00:00 GMT", "Wed, 21 Oct 2015 07:28:00 GMT junk", "12:00",
+                          "Wed, 32 Oct 2015 07:28:00 GMT", "Wed, 21 Oct 1969 07:28:00 GMT"}) {
+    INFO(bad);
+    CHECK_FALSE(core::parse_http_date(bad).has_value());
+  }
+}

@@ -32,3 +32,17 @@ def test_min_heartbeat_interval_is_checked():
     with pytest.raises(creditmeter.InvalidArgument, match="min_heartbeat_interval"):
         creditmeter.Client(base_url="http://127.0.0.1:9", api_secret="sk_test_nul_0123", journal_dir="",
                            min_heartbeat_interval=0)
+
+
+def test_retry_after_is_on_the_error(emulator, make_client):
+    secret = emulator.create_account("free", 50)
+    emulator.fault(mode="status", status=429, retry_after=9)
+    client = make_client(secret)
+    with pytest.raises(creditmeter.NetworkError) as info:
+        client.start_session()
+    assert info.value.http_status == 429
+    assert info.value.retry_after == 9.0
+    emulator.clear_faults()
+    with pytest.raises(creditmeter.AuthenticationError) as refused:
+        make_client("sk_test_wrong_secret_hostile").start_session()
+    assert refused.value.retry_after == 0.0

@@ -23,6 +23,8 @@ class Error(Exception):
         message: the human-readable message (also ``str(exc)``).
         code: the server's UPPER_SNAKE error code (``"INSUFFICIENT_BALANCE"``), ``""`` if none.
         http_status: the HTTP status of the answer, ``0`` when no answer arrived.
+        retry_after: seconds the server asked to wait (its ``Retry-After`` on a 429 or 503),
+            ``0.0`` when it did not say.
     """
 
     def __init__(self, message: str = "", code: str = "", http_status: int = 0) -> None:
@@ -30,6 +32,7 @@ class Error(Exception):
         self.message = message
         self.code = code
         self.http_status = http_status
+        self.retry_after: float = 0.0
 
 
 class AuthenticationError(Error):

@@ -20,6 +20,7 @@ void raise_python(const char* name, const cm::Error& e, int limit = -1) {
   }
   py::object exc = limit >= 0 ? cls(e.what(), e.code(), e.http_status(), limit)
                               : cls(e.what(), e.code(), e.http_status());
+  exc.attr("retry_after") = static_cast<double>(e.retry_after().count()) / 1000.0;  // Python: seconds
   PyErr_SetObject(cls.ptr(), exc.ptr());
 }
 

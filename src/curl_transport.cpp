@@ -169,10 +169,8 @@ CURL* CurlTransport::new_handle(bool synchronous) const {
 void CurlTransport::configure(CURL* easy, Transfer& t) {
   curl_easy_setopt(easy, CURLOPT_URL, t.request.url.c_str());
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(1, t.request.timeout.count())));
-  t.headers = curl_slist_append(t.headers, "Accept: application/json");
   t.headers = curl_slist_append(t.headers, "Expect:");  // no 100-continue round trip
   if (t.request.method == "POST") {
-    t.headers = curl_slist_append(t.headers, "Content-Type: application/json");
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t.request.body.c_str());
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, static_cast<long>(t.request.body.size()));
     curl_easy_setopt(easy, CURLOPT_POST, 1L);

@@ -46,6 +46,8 @@ HttpRequest Wire::request(const core::Outgoing& out, const std::string& token, m
   HttpRequest r;
   r.method = "POST";
   r.body = out.body;
+  // The protocol's headers, here and not in a transport: an app's own stack sends what it gets.
+  r.headers = {"Accept: application/json", "Content-Type: application/json"};
   switch (out.kind) {
     case core::Outgoing::Kind::token_exchange:
       r.url = base_url_ + "/v1/runtime-tokens/request";
@@ -248,7 +250,7 @@ CreditSummary Wire::credit_summary(Transport& transport) const {
   HttpRequest r;
   r.method = "GET";
   r.url = base_url_ + "/v2/credit-summaries";
-  r.headers.push_back("api-secret: " + api_secret_);
+  r.headers = {"Accept: application/json", "api-secret: " + api_secret_};
   r.timeout = request_timeout_;
   const HttpResponse response = transport.perform(r);
   if (response.status < 200 || response.status >= 300) throw_for(response, "read the credit summary");

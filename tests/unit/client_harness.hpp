@@ -105,7 +105,8 @@ struct Harness {
   explicit Harness(double interval_s = 60, double grace_s = 300, std::string journal_dir = "") {
     transport->set_sync_handler([interval_s, grace_s](const detail::HttpRequest& req) {
       const auto body = nlohmann::json::parse(req.body);
-      return json_response(200, {{"token", make_jwt(1900000000)},
+      // The token names the session it was asked for (the client refuses another's).
+      return json_response(200, {{"token", make_jwt(1900000000, body.at("session_id").get<std::string>())},
                                  {"transaction_id", "tx"},
                                  {"session_id", body.at("session_id")},
                                  {"expires_at", 1900000000},

@@ -44,6 +44,9 @@ TEST_CASE("wire: a heartbeat carries the bearer token and its key, and times out
   CHECK(r.url == std::string(kBase) + "/v1/runtime-tokens/heartbeat");
   CHECK(has_header(r, "Authorization: Bearer tok.en.x"));
   CHECK(has_header(r, "Idempotency-Key: s-1:3"));
+  // JSON both ways, stated by the wire (an app's own HTTP stack adds nothing of its own).
+  CHECK(has_header(r, "Content-Type: application/json"));
+  CHECK(has_header(r, "Accept: application/json"));
   CHECK_FALSE(has_header(r, std::string("api-secret: ") + kSecret));  // the secret stays home
   CHECK(r.body == heartbeat().body);
   CHECK(r.timeout == 15s);                                   // request_timeout < interval

@@ -215,6 +215,17 @@ static void test_balance_callback(void) {
   CHECK_STATUS(cm_client_flush(client, 5000), CM_OK);
 
   const cm_session_stats st = stats_of(s);
+  /* The release's balance update follows flush() on the callback thread: wait for it. */
+  {
+    const int64_t end = cm_test_now_ms() + 5000;
+    bool seen = false;
+    while (!seen && cm_test_now_ms() < end) {
+      pthread_mutex_lock(&b.mutex);
+      seen = fabs(st.balance - b.last_balance) < 1e-9;
+      pthread_mutex_unlock(&b.mutex);
+      if (!seen) cm_test_sleep_ms(10);
+    }
+  }
   pthread_mutex_lock(&b.mutex);
   CHECK(b.updates >= 3);
   CHECK(fabs(b.first_balance - 100) < 1e-6);

@@ -1,4 +1,4 @@
-// Accounts and their money: two buckets of integer milli-credits, the rules for charging
+// Accounts and their money: two buckets of integer milli-units (of credits or USD), the rules for charging
 // and topping them up, and the registry that finds an account by its API secret.
 #pragma once
 
@@ -18,6 +18,7 @@ struct Account {
   std::string id;
   std::string api_secret;
   std::string plan;
+  std::string unit = "credits";  // what its money counts (catalog.hpp): "credits" or "USD"
   MilliCredits plan_mc = 0;   // plan allowance left; debt is carried here (negative)
   MilliCredits topup_mc = 0;  // bought credits left; never negative
   int max_concurrent = 0;

@@ -17,6 +17,7 @@ nlohmann::json account_json(const LedgerState& state, const Account& account, Un
   return {{"account_id", account.id},
           {"api_secret", account.api_secret},
           {"plan", account.plan},
+          {"unit", account.unit},
           {"balance", milli_to_credits(account.balance())},
           {"plan_credits", milli_to_credits(account.plan_mc)},
           {"topup_credits", milli_to_credits(account.topup_mc)},
@@ -43,7 +44,9 @@ Reply create_account(LedgerState& state, const Call& call, UnixMillis now) {
   const auto plan_name = fields.text("plan", false, 64);
   const auto balance = fields.credits("balance", false);
   const auto max_concurrent = fields.integer("max_concurrent", false, 0, kMaxConcurrentCap);
+  const auto unit = fields.text("unit", false, 16);
   if (fields.failed()) return fields.error();
+  if (unit && !known_unit(*unit)) return error_reply(400, "INVALID_REQUEST", "field 'unit' must be \"credits\" or \"USD\"");
   if (secret->empty()) return error_reply(400, "INVALID_REQUEST", "field 'api_secret' must not be empty");
   const auto plan = find_plan(plan_name.value_or("free"));
   if (!plan) return error_reply(400, "UNKNOWN_PLAN", "plan must be one of free, creator, pro");
@@ -54,6 +57,7 @@ Reply create_account(LedgerState& state, const Call& call, UnixMillis now) {
   Account account;
   account.api_secret = *secret;
   account.plan = plan->name;
+  account.unit = unit.value_or(kUnitCredits);
   account.plan_mc = balance.value_or(plan->credits_mc);
   account.max_concurrent = static_cast<int>(max_concurrent.value_or(plan->max_concurrent));
   account.created_ms = now;
@@ -92,16 +96,23 @@ Reply ledger_listing(const LedgerState& state, const Call& call) {
   // Optional filter ?session_id= so that tests need not fetch thousands of rows.
   const auto filter = call.body.find("session_id");
   nlohmann::json rows = nlohmann::json::array();
+  nlohmann::json events = nlohmann::json::array();
   if (filter != call.body.end() && filter->is_string()) {
-    if (const Session* session = state.sessions.find(filter->get<std::string>())) rows.push_back(ledger_row(*session));
+    const std::string session_id = filter->get<std::string>();
+    if (const Session* session = state.sessions.find(session_id)) {
+      rows.push_back(ledger_row(*session));
+      events = state.events.listing(session_id);
+    }
   } else {
     for (const Session* session : state.sessions.in_creation_order()) rows.push_back(ledger_row(*session));
+    events = state.events.listing();
   }
   // The admin answers use the same envelope; the ledger's rows also sit at the top level
-  // so that `{"sessions":[...]}` reads exactly as documented.
-  Reply reply = success_reply({{"sessions", rows}});
+  // so that `{"sessions":[...], "events":[...]}` reads exactly as documented.
+  Reply reply = success_reply({{"sessions", rows}, {"events", events}});
   auto envelope = nlohmann::json::parse(reply.body);
   envelope["sessions"] = rows;
+  envelope["events"] = events;
   reply.body = envelope.dump();
   return reply;
 }

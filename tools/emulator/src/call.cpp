@@ -15,6 +15,7 @@ constexpr OpName kOpNames[] = {
     {Op::kCreateAccount, "create_account"}, {Op::kTopup, "topup"},
     {Op::kRevoke, "revoke"},                {Op::kConfigure, "configure"},
     {Op::kLedger, "ledger"},                {Op::kAccount, "account"},
+    {Op::kUsageEvents, "usage_events"},     {Op::kPrices, "prices"},
 };
 
 }  // namespace

@@ -26,6 +26,8 @@ enum class Op {
   kConfigure,      // POST /admin/config (GET reads it: body empty)
   kLedger,         // GET  /admin/ledger
   kAccount,        // GET  /admin/accounts?api_secret=
+  kUsageEvents,    // POST /v1/usage-events
+  kPrices,         // POST /admin/prices (GET reads them: body empty)
 };
 
 // The operation's name in log records and idempotency fingerprints ("heartbeat"). These

@@ -37,6 +37,8 @@ class FieldReader {
 
   bool failed() const { return !problem_.empty(); }
   Reply error() const;
+  // The first problem found ("field 'x' is required"), for a caller that words its own 400.
+  const std::string& problem() const { return problem_; }
 
  private:
   const nlohmann::json* find(const char* name, bool required);

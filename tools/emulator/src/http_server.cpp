@@ -102,7 +102,7 @@ void EmulatorServer::seed_accounts() {
     if (!balance.is_number()) throw std::runtime_error("--seed-account: BALANCE must be a number");
     Call call;
     call.op = Op::kCreateAccount;
-    call.body = {{"api_secret", seed.api_secret}, {"plan", seed.plan}, {"balance", balance}};
+    call.body = {{"api_secret", seed.api_secret}, {"plan", seed.plan}, {"balance", balance}, {"unit", seed.unit}};
     const Reply reply = process(call);
     if (reply.status != 201 && reply.status != 409) {
       throw std::runtime_error("--seed-account " + seed.api_secret.substr(0, 0) + seed.plan + ": " + reply.body);
@@ -275,6 +275,7 @@ void EmulatorServer::install_routes() {
   post("/v1/runtime-tokens/request", api(Op::kExchangeToken));
   post("/v1/runtime-tokens/heartbeat", api(Op::kHeartbeat));
   post("/v1/runtime-tokens/release", api(Op::kRelease));
+  post("/v1/usage-events", api(Op::kUsageEvents));
   http_->Get("/v2/credit-summaries", [this, from_request](const Request& req, Response& res) {
     serve_api(req, res, Op::kCreditSummary, from_request(req));
   });
@@ -282,6 +283,7 @@ void EmulatorServer::install_routes() {
   post("/admin/accounts/topup", admin(Op::kTopup));
   post("/admin/accounts/revoke", admin(Op::kRevoke));
   post("/admin/config", admin(Op::kConfigure));
+  post("/admin/prices", admin(Op::kPrices));
   post("/admin/faults", faults);
   const auto get = [&](const std::string& path, auto serve) {
     http_->Get(path, [serve, from_request](const Request& req, Response& res) { serve(req, res, BodySource(from_request(req))); });
@@ -289,6 +291,7 @@ void EmulatorServer::install_routes() {
   get("/admin/accounts", admin(Op::kAccount));
   get("/admin/ledger", admin(Op::kLedger));
   get("/admin/config", admin(Op::kConfigure));
+  get("/admin/prices", admin(Op::kPrices));
   get("/admin/faults", faults);
   http_->Delete("/admin/faults", [faults, from_request](const Request& req, Response& res) {
     faults(req, res, BodySource(from_request(req)));

@@ -6,6 +6,7 @@
 #include "credit_summary.hpp"
 #include "ledger_snapshot.hpp"
 #include "token_exchange.hpp"
+#include "usage_events.hpp"
 #include "usage_reporting.hpp"
 
 namespace creditmeter::emulator {
@@ -24,6 +25,8 @@ Reply Ledger::handle(const Call& call, UnixMillis now) {
     case Op::kConfigure: return configure_timing(state_.timing, call.body);
     case Op::kLedger: return ledger_listing(state_, call);
     case Op::kAccount: return account_details(state_, call, now);
+    case Op::kUsageEvents: return report_usage_events(state_, call, now);
+    case Op::kPrices: return set_prices(state_.prices, call.body);
   }
   return error_reply(500, "INTERNAL_ERROR", "unknown operation");
 }

@@ -7,8 +7,8 @@
 // relies on: replaying the logged calls of a run rebuilds exactly the same state.
 //
 // The Ledger only dispatches; the rules live one concept a file: token_exchange,
-// usage_reporting (with billing, idempotency and slots), credit_summary, admin, timing,
-// and ledger_snapshot for --state.
+// usage_reporting (with billing, idempotency and slots), usage_events (with prices and the
+// event ledger), credit_summary, admin, timing, and ledger_snapshot for --state.
 #pragma once
 
 #include <optional>

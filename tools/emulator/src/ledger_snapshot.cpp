@@ -6,12 +6,16 @@
 namespace creditmeter::emulator {
 namespace {
 
-constexpr const char* kFormat = "creditmeter-emulator-ledger/1";
+// /2 added the price list, the charged usage events, the accounts' unit and the sessions'
+// event charges. A /1 snapshot is still read: its accounts are in credits, its prices the
+// seed defaults, and it has no events.
+constexpr const char* kFormat = "creditmeter-emulator-ledger/2";
+constexpr const char* kFormatV1 = "creditmeter-emulator-ledger/1";
 
 nlohmann::json account_snapshot(const Account& a) {
   return {{"id", a.id},           {"api_secret", a.api_secret},         {"plan", a.plan},
           {"plan_mc", a.plan_mc}, {"topup_mc", a.topup_mc},             {"max_concurrent", a.max_concurrent},
-          {"revoked", a.revoked}, {"created_ms", a.created_ms}};
+          {"revoked", a.revoked}, {"created_ms", a.created_ms},         {"unit", a.unit}};
 }
 
 Account account_from_snapshot(const nlohmann::json& j) {
@@ -24,6 +28,7 @@ Account account_from_snapshot(const nlohmann::json& j) {
   a.max_concurrent = j.at("max_concurrent").get<int>();
   a.revoked = j.at("revoked").get<bool>();
   a.created_ms = j.at("created_ms").get<UnixMillis>();
+  a.unit = j.value("unit", std::string("credits"));  // absent in /1
   return a;
 }
 
@@ -40,6 +45,8 @@ nlohmann::json session_snapshot(const Session& s) {
           {"rate_mc_per_min", s.rate_mc_per_min},
           {"active_ms", s.active_ms},
           {"charged_mc", s.charged_mc},
+          {"events_charged", s.events_charged},
+          {"event_charged_mc", s.event_charged_mc},
           {"heartbeats", s.heartbeats},
           {"replays", s.replays},
           {"released", s.released},
@@ -59,6 +66,8 @@ Session session_from_snapshot(const nlohmann::json& j) {
   s.rate_mc_per_min = j.at("rate_mc_per_min").get<MilliCredits>();
   s.active_ms = j.at("active_ms").get<std::int64_t>();
   s.charged_mc = j.at("charged_mc").get<MilliCredits>();
+  s.events_charged = j.value("events_charged", std::uint64_t{0});  // absent in /1
+  s.event_charged_mc = j.value("event_charged_mc", MilliCredits{0});
   s.heartbeats = j.at("heartbeats").get<std::uint64_t>();
   s.replays = j.at("replays").get<std::uint64_t>();
   s.released = j.at("released").get<bool>();
@@ -87,6 +96,10 @@ LedgerState read_snapshot(const nlohmann::json& snapshot) {
     const Session& s = state.sessions.restore(session_from_snapshot(j));
     if (s.slot.held) state.accounts.at(s.account_id).slots.restore(s.id, s.slot);
   }
+  if (snapshot.value("format", "") == kFormat) {
+    state.prices = PriceList::from_snapshot(snapshot.at("prices"));
+    state.events = EventLedger::from_snapshot(snapshot.at("events"));
+  }
   return state;
 }
 
@@ -105,11 +118,14 @@ nlohmann::json snapshot_of(const LedgerState& state) {
           {"next_account", state.accounts.next_number()},
           {"next_session_order", state.sessions.next_order()},
           {"accounts", accounts},
-          {"sessions", sessions}};
+          {"sessions", sessions},
+          {"prices", state.prices.to_snapshot()},
+          {"events", state.events.to_snapshot()}};
 }
 
 LedgerState state_from_snapshot(const nlohmann::json& snapshot) {
-  if (!snapshot.is_object() || snapshot.value("format", "") != kFormat) {
+  const std::string format = snapshot.is_object() ? snapshot.value("format", "") : "";
+  if (format != kFormat && format != kFormatV1) {
     throw std::runtime_error("not a creditmeter-emulator ledger snapshot");
   }
   try {

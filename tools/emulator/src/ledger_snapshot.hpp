@@ -1,5 +1,6 @@
-// The ledger's snapshot: the whole LedgerState as JSON, the "creditmeter-emulator-ledger/1"
-// document that --state keeps in PATH (state_store.hpp writes and reads the file).
+// The ledger's snapshot: the whole LedgerState as JSON, the "creditmeter-emulator-ledger/2"
+// document that --state keeps in PATH (state_store.hpp writes and reads the file); a /1
+// document (before usage events) is still read.
 //
 // The format is a contract with every state file already written: field names and meanings
 // never change; a change that needs new fields gets a new format version.

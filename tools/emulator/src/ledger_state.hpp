@@ -1,5 +1,6 @@
-// Everything the model knows, in one value: the token signer, the timing, the accounts and
-// the sessions. Each handler (token_exchange, usage_reporting, credit_summary, admin) is a
+// Everything the model knows, in one value: the token signer, the timing, the accounts, the
+// sessions, the price list and the charged usage events. Each handler (token_exchange,
+// usage_reporting, usage_events, credit_summary, admin) is a
 // function of a Call, the time and this state; the Ledger only dispatches. Copyable, so the
 // shell can snapshot a copy outside its lock.
 #pragma once
@@ -8,7 +9,9 @@
 #include <string>
 
 #include "accounts.hpp"
+#include "event_ledger.hpp"
 #include "jwt.hpp"
+#include "prices.hpp"
 #include "sessions.hpp"
 #include "time_format.hpp"
 #include "timing.hpp"
@@ -22,6 +25,8 @@ struct LedgerState {
   Timing timing;
   Accounts accounts;
   Sessions sessions;
+  PriceList prices = PriceList::seed_defaults();
+  EventLedger events;
 };
 
 struct IssuedToken {

@@ -26,6 +26,18 @@ std::optional<MilliCredits> credits_to_milli(const nlohmann::json& credits);
 // shortest text is exact to the third decimal (e.g. 12345 -> 12.345).
 nlohmann::json milli_to_credits(MilliCredits mc);
 
+// A JSON number of units (a price) as integer micro-units, exactly, rounded half away from
+// zero at the sixth decimal; nullopt as credits_to_milli (bound: kMaxAbsMilliCredits micro).
+std::optional<std::int64_t> units_to_micro(const nlohmann::json& units);
+
+// Micro-units as a JSON number of units: an integer when whole, else the double nearest the
+// exact decimal (83333 -> 0.083333).
+nlohmann::json micro_to_units(std::int64_t micro);
+
+// Charge, in milli-units, of one usage event: floor(quantity_milli * price_micro / 10^6),
+// in 128 bits (both validated non-negative and bounded by callers).
+MilliCredits event_charge(std::int64_t quantity_milli, std::int64_t price_micro);
+
 // Charge, in milli-credits, of `total_active_ms` at `rate_mc_per_min` milli-credits per
 // minute: floor(total_active_ms * rate / 60000), computed in 128 bits so that it cannot
 // overflow whatever the inputs (both are validated non-negative by callers).

@@ -13,13 +13,23 @@ bool parse_number(const char* text, long min, long max, long& out) {
   return end != text && *end == '\0' && out >= min && out <= max;
 }
 
-std::optional<SeedAccount> parse_seed(const std::string& text) {
-  // SECRET:PLAN:BALANCE; the secret may itself contain ':', so split from the right.
+std::optional<SeedAccount> parse_seed(std::string text) {
+  // SECRET:PLAN:BALANCE[:UNIT]; the secret may itself contain ':', so split from the right,
+  // and a last part that names a unit is the unit.
+  std::string unit = "credits";
+  for (const char* known : {"credits", "USD"}) {
+    const std::string suffix = std::string(":") + known;
+    if (text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      unit = known;
+      text.resize(text.size() - suffix.size());
+      break;
+    }
+  }
   const auto last = text.rfind(':');
   if (last == std::string::npos || last == 0) return std::nullopt;
   const auto middle = text.rfind(':', last - 1);
   if (middle == std::string::npos || middle == 0) return std::nullopt;
-  SeedAccount seed{text.substr(0, middle), text.substr(middle + 1, last - middle - 1), text.substr(last + 1)};
+  SeedAccount seed{text.substr(0, middle), text.substr(middle + 1, last - middle - 1), text.substr(last + 1), unit};
   if (seed.api_secret.empty() || seed.plan.empty() || seed.balance.empty()) return std::nullopt;
   return seed;
 }
@@ -38,8 +48,9 @@ std::string usage_text() {
          "  --threads N            worker threads started at once (default 64)\n"
          "  --max-threads N        the pool grows up to N when all are busy (default 4096)\n"
          "  --keep-alive-timeout S idle keep-alive connections close after S s (default 5)\n"
-         "  --seed-account SECRET:PLAN:BALANCE  create this account at start if missing\n"
-         "                         (repeatable; PLAN free|creator|pro; BALANCE in credits)\n"
+         "  --seed-account SECRET:PLAN:BALANCE[:UNIT]  create this account at start if\n"
+         "                         missing (repeatable; PLAN free|creator|pro; UNIT credits\n"
+         "                         (default) or USD; BALANCE in that unit)\n"
          "  --quiet                print nothing but errors\n"
          "  --verbose              log every request to stderr\n"
          "  --help                 this text\n";
@@ -86,7 +97,7 @@ std::optional<Options> parse_options(int argc, char** argv, std::string& message
         break;
       case 'S': {
         const auto seed = parse_seed(optarg);
-        if (!seed) return message = "--seed-account wants SECRET:PLAN:BALANCE", std::nullopt;
+        if (!seed) return message = "--seed-account wants SECRET:PLAN:BALANCE[:UNIT]", std::nullopt;
         options.seed_accounts.push_back(*seed);
         break;
       }

@@ -11,7 +11,8 @@ namespace creditmeter::emulator {
 struct SeedAccount {
   std::string api_secret;
   std::string plan;
-  std::string balance;  // credits, as typed (parsed exactly by the ledger)
+  std::string balance;  // in the account's unit, as typed (parsed exactly by the ledger)
+  std::string unit = "credits";  // "credits" or "USD"
 };
 
 enum class Verbosity { kQuiet, kNormal, kVerbose };

@@ -8,14 +8,17 @@ namespace creditmeter::emulator {
 nlohmann::json ledger_row(const Session& session) {
   return {{"session_id", session.id},
           {"active_ms", session.active_ms},
-          {"credits_charged", milli_to_credits(session.charged_mc)},
+          {"credits_charged", milli_to_credits(session.charged_mc + session.event_charged_mc)},
           {"heartbeats", session.heartbeats},
           {"replays", session.replays},
           {"released", session.released},
           {"account_id", session.account_id},
           {"model", session.model},
           {"surface", session.surface},
-          {"slot_held", session.slot.held}};
+          {"slot_held", session.slot.held},
+          {"time_credits_charged", milli_to_credits(session.charged_mc)},
+          {"event_credits_charged", milli_to_credits(session.event_charged_mc)},
+          {"events_charged", session.events_charged}};
 }
 
 Session* Sessions::find(const std::string& id) {

@@ -25,6 +25,8 @@ struct Session {
   MilliCredits rate_mc_per_min = 0;
   std::int64_t active_ms = 0;        // running total of every reported active_ms
   MilliCredits charged_mc = 0;       // charge_for(active_ms, rate), what has been debited
+  std::uint64_t events_charged = 0;  // usage events charged to this session (duplicates not counted)
+  MilliCredits event_charged_mc = 0;  // their charges, beside the time's charged_mc
   std::uint64_t heartbeats = 0;      // heartbeat calls processed (replays and releases not counted)
   std::uint64_t replays = 0;         // requests answered from the idempotency store
   bool released = false;

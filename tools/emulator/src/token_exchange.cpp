@@ -32,7 +32,7 @@ std::optional<Reply> read_exchange_request(const nlohmann::json& body, ExchangeR
 // Opens a new session for `account`, holding one of its slots, or says why not.
 std::optional<Reply> open_session(LedgerState& state, Account& account, const ExchangeRequest& request,
                                   const Call& call, UnixMillis now, Session*& opened) {
-  const auto rate = find_rate(request.model, request.surface);
+  const auto rate = find_rate(request.model, request.surface, account.unit);
   if (!rate) {
     return error_reply(400, "UNSUPPORTED_MODEL_SURFACE",
                        "no rate for model '" + request.model + "' on surface '" + request.surface + "'");
@@ -74,7 +74,9 @@ Reply exchange_answer(const LedgerState& state, const Account& account, const Se
                          {"balance", milli_to_credits(account.balance())},
                          {"model", session.model},
                          {"surface", session.surface},
-                         {"reattached", !created}};
+                         {"reattached", !created},
+                         {"prices", state.prices.to_json()},
+                         {"unit", account.unit}};
   data.update(timing_as_seconds(state.timing));
   Reply reply = success_reply(data);
   // A re-attach changes nothing durable: the token is derived from the signing key.

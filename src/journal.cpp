@@ -265,7 +265,7 @@ void Journal::append_ops(const std::string& session_id, const std::vector<core::
     // What is about to be sent, and usage not yet in any heartbeat, must be on disk first.
     // Acknowledgements need not: a lost ack only means a harmless replay.
     if (op.kind == core::JournalOp::Kind::sent || op.kind == core::JournalOp::Kind::checkpoint ||
-        op.kind == core::JournalOp::Kind::state) {
+        op.kind == core::JournalOp::Kind::state || op.kind == core::JournalOp::Kind::event) {
       buffer_needs_sync_ = true;
     }
   }

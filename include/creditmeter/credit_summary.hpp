@@ -15,6 +15,8 @@ struct CreditSummary {
   double topup_credits = 0;
   // "<model>_<surface>" (e.g. "essence_cloud") -> whole minutes the balance buys.
   std::map<std::string, std::int64_t> estimated_minutes;
+  // What balance and the credits count in: "credits", or the account's currency ("USD").
+  std::string unit = "credits";
 };
 
 }  // namespace creditmeter

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 namespace creditmeter {
 
@@ -16,6 +17,20 @@ struct BalanceUpdate {
 // Runs on the client's scheduler thread, never under an SDK lock (like on_state_change).
 using BalanceCallback = std::function<void(const BalanceUpdate&)>;
 
+// A usage event (Session::record) the server refused for good (e.g. code `UNKNOWN_ACTION`):
+// it is not charged, not resent, and counts as settled for flush() (docs/CREDITS.md).
+struct RejectedEvent {
+  std::string event_id;  // the id record() returned
+  std::string action;
+  double quantity = 0;   // as recorded (rounded to milli-units)
+  std::string code;      // the server's code, e.g. "UNKNOWN_ACTION"
+  std::string message;   // the server's words, made printable
+};
+
+// Runs on the client's callback thread, in order with the session's other callbacks, never
+// under an SDK lock. The SDK also logs a warning for each rejected event.
+using EventRejectedCallback = std::function<void(const RejectedEvent&)>;
+
 // The sum over a Client's sessions (live and finished) of their SessionStats.
 struct ClientUsage {
   std::uint64_t sessions = 0;
@@ -24,6 +39,10 @@ struct ClientUsage {
   double credits_charged = 0;
   std::uint64_t heartbeats_ok = 0;
   std::uint64_t heartbeats_failed = 0;
+  // Usage events (Session::record): recorded, acknowledged (charged), rejected.
+  std::uint64_t events_recorded = 0;
+  std::uint64_t events_acknowledged = 0;
+  std::uint64_t events_rejected = 0;
 };
 
 }  // namespace creditmeter

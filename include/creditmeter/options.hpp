@@ -65,6 +65,11 @@ struct ClientOptions {
   // session heartbeat as fast as answers return. The offline grace is raised to at least 1 s.
   // Tests that need faster beats lower it.
   std::chrono::milliseconds min_heartbeat_interval{1000};
+  // Usage events (Session::record) go out in a batch when 100 are pending, or this long after
+  // the oldest pending one, and at once on stop()/flush()/shutdown. 1 s: a cap or a 402 is
+  // learned within about a heartbeat's latency, and an engine recording ten events a second
+  // sends one request a second, not ten. Within [10 ms, 60 s].
+  std::chrono::milliseconds event_batch_delay{1000};
 
   // Log sink; unset: warnings and errors go to stderr. Messages never hold secrets.
   LogCallback log;
@@ -98,6 +103,9 @@ struct SessionOptions {
   // Spending cap for this session, in credits: the session pauses (paused_billing,
   // reason spend_cap) before its charges would cross it; raising it resumes.
   std::optional<double> max_credits;
+  // A usage event the server refused for good (see RejectedEvent); runs on the client's
+  // callback thread.
+  EventRejectedCallback on_event_rejected;
 };
 
 }  // namespace creditmeter

@@ -40,6 +40,15 @@ class CREDITMETER_API Session {
   void resume();  // active at once unless billing or connectivity still holds it
   void stop();    // final; the scheduler sends the release with the final usage
 
+  // A usage event: `quantity` units of `action` (e.g. "llm_gpt4", 1; "tts_seconds", 12.5),
+  // charged at the account's price for it (docs/CREDITS.md). Returns the event's id (a UUID,
+  // never changed: the server charges each id once, ever). Any thread; never blocks on I/O:
+  // the event is appended in memory, journaled within 100 ms and sent in a batch.
+  // Accepted in every state but two: InvalidArgument on a stopped session and on an
+  // audio-only one; and for an empty action, one over 64 characters, or a quantity that is
+  // NaN, infinite or negative. The quantity is rounded to thousandths (milli-units).
+  std::string record(const std::string& action, double quantity = 1.0);
+
   SessionState state() const;
   Reason reason() const;  // the reason of the latest transition
   SessionStats stats() const;
@@ -50,6 +59,8 @@ class CREDITMETER_API Session {
   // Replace the balance callbacks (see SessionOptions); nullptr removes them.
   void on_balance(BalanceCallback callback);
   void on_low_balance(BalanceCallback callback);
+  // Replaces the rejected-event callback (see SessionOptions); nullptr removes it.
+  void on_event_rejected(EventRejectedCallback callback);
   // Sets or removes (nullopt) this session's spending cap; raising it resumes the session.
   void set_max_credits(std::optional<double> max_credits);
 

@@ -11,7 +11,7 @@ namespace creditmeter {
 struct SessionStats {
   std::int64_t active_ms = 0;    // active time metered so far (live: up to the last frame)
   std::int64_t reported_ms = 0;  // active time the server has acknowledged
-  double credits_charged = 0;    // credits the server charged for this session
+  double credits_charged = 0;    // what the server charged for this session (time and events), in `unit`
   double balance = 0;            // the account balance in the latest answer (credits)
   std::uint64_t heartbeats_ok = 0;      // heartbeats and releases answered 2xx
   std::uint64_t heartbeats_failed = 0;  // attempts that failed (offline, 5xx, 4xx)
@@ -20,6 +20,16 @@ struct SessionStats {
   std::uint64_t heartbeats_retried = 0;  // resends of a heartbeat or release already sent once
   std::string last_error;               // the latest failed attempt, empty when none
   Reason last_error_reason = Reason::none;  // what that failure means for billing
+  // Usage events (Session::record). Acknowledged: charged by the server (accepted or a
+  // duplicate of one it had charged already); rejected: refused for good (RejectedEvent);
+  // pending: recorded and not settled yet (not acknowledged, not rejected).
+  std::uint64_t events_recorded = 0;
+  std::uint64_t events_acknowledged = 0;
+  std::uint64_t events_rejected = 0;
+  std::uint64_t events_pending = 0;
+  // What credits_charged and balance count in: "credits", or the account's currency ("USD")
+  // as the server's answers say.
+  std::string unit = "credits";
 };
 
 }  // namespace creditmeter

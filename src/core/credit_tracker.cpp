@@ -54,9 +54,9 @@ double CreditTracker::projected(std::int64_t unbilled_ms) const {
   return credits_charged_ + static_cast<double>(unbilled_ms) * credits_per_minute_ / 60000.0;
 }
 
-std::int64_t CreditTracker::cap_active_ms(std::int64_t reported_ms) const {
+std::int64_t CreditTracker::cap_active_ms(std::int64_t reported_ms, double committed) const {
   if (!policy_.max_credits || credits_per_minute_ <= 0) return std::numeric_limits<std::int64_t>::max();
-  const double remaining = *policy_.max_credits - credits_charged_;
+  const double remaining = *policy_.max_credits - credits_charged_ - committed;
   const double ms = std::floor(std::max(0.0, remaining) * 60000.0 / credits_per_minute_);
   if (ms > 1e15) return std::numeric_limits<std::int64_t>::max();
   return reported_ms + static_cast<std::int64_t>(ms);

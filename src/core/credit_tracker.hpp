@@ -59,8 +59,9 @@ class CreditTracker {
   // --- the spending cap ---------------------------------------------------------------
   // Credits charged plus `unbilled_ms` of usage priced at the session's rate.
   double projected(std::int64_t unbilled_ms) const;
-  // The most active time the cap allows, with `reported_ms` acknowledged (INT64_MAX uncapped).
-  std::int64_t cap_active_ms(std::int64_t reported_ms) const;
+  // The most active time the cap allows, with `reported_ms` acknowledged and `committed`
+  // credits owed already beyond the charges (unsettled usage events) (INT64_MAX uncapped).
+  std::int64_t cap_active_ms(std::int64_t reported_ms, double committed = 0) const;
   // Whether the cap must be judged now: its check time came, or the meter's total moved.
   bool cap_check_due(TimePoint now, std::int64_t total_ms) const {
     return now >= cap_check_at_ || total_ms != last_total_ms_;

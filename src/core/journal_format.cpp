@@ -80,6 +80,7 @@ const char* kind_name(Outgoing::Kind k) {
     case Outgoing::Kind::heartbeat: return "heartbeat";
     case Outgoing::Kind::release: return "release";
     case Outgoing::Kind::token_exchange: return "token_exchange";
+    case Outgoing::Kind::events: return "events";
   }
   return "?";
 }
@@ -174,10 +175,29 @@ std::string journal_op_record(const std::string& session_id, const JournalOp& op
       break;
     case JournalOp::Kind::state:
       number("last_seq", op.seq);
+      if (op.released) r += "\"released\":true,";
       number("sent_ms", op.sent_ms);
       text("sid", session_id);
       number("total_ms", op.total_ms);
       text("type", "state");
+      break;
+    case JournalOp::Kind::event:
+      text("action", op.event.action);
+      number("at_ms", op.event.at_ms);
+      text("event_id", op.event.event_id);
+      number("quantity_milli", op.event.quantity_milli);
+      text("sid", session_id);
+      text("type", "event");
+      break;
+    case JournalOp::Kind::events_settled:
+      r += "\"ids\":[";
+      for (std::size_t i = 0; i < op.event_ids.size(); ++i) {
+        if (i > 0) r += ',';
+        append_json_string(r, op.event_ids[i]);
+      }
+      r += "],";
+      text("sid", session_id);
+      text("type", "events_settled");
       break;
   }
   r.back() = '}';
@@ -188,6 +208,12 @@ RecoveredJournal replay_records(const std::vector<std::string>& records) {
   RecoveredJournal out;
   std::map<std::string, std::size_t> index;
   std::vector<std::map<std::uint64_t, Outgoing>> unacked;
+  // Per session: its unsettled events by id, and their record order.
+  struct Events {
+    std::map<std::string, UsageEvent> by_id;
+    std::vector<std::string> order;
+  };
+  std::vector<Events> events;
   auto session = [&](const std::string& sid) -> RecoveredSession* {
     auto it = index.find(sid);
     return it == index.end() ? nullptr : &out.sessions[it->second];
@@ -213,6 +239,7 @@ RecoveredJournal replay_records(const std::vector<std::string>& records) {
           index[sid] = out.sessions.size();
           out.sessions.emplace_back();
           unacked.emplace_back();
+          events.emplace_back();
         }
         RecoveredSession& s = *session(sid);
         s.session_id = sid;
@@ -244,7 +271,7 @@ RecoveredJournal replay_records(const std::vector<std::string>& records) {
         auto it = pending.find(seq);
         if (it == pending.end()) throw std::runtime_error(type + " of a seq never sent");
         if (type == "drop") s->sent_ms = std::max<std::int64_t>(0, s->sent_ms - it->second.active_ms);
-        else if (it->second.kind == Outgoing::Kind::release) s->ended = true;
+        else if (it->second.kind == Outgoing::Kind::release) s->released = true;
         pending.erase(it);
       } else if (type == "checkpoint") {
         s->total_ms = std::max(s->total_ms, count_field(r, "total_ms"));
@@ -254,6 +281,23 @@ RecoveredJournal replay_records(const std::vector<std::string>& records) {
         s->last_seq = std::max(s->last_seq, static_cast<std::uint64_t>(last_seq));
         s->sent_ms = sent_ms;
         s->total_ms = std::max(s->total_ms, total_ms);
+        if (auto it = r.find("released"); it != r.end() && it->is_boolean() && it->get<bool>()) s->released = true;
+      } else if (type == "event") {
+        UsageEvent e;
+        e.event_id = r.at("event_id").get<std::string>();
+        e.action = r.at("action").get<std::string>();
+        if (e.event_id.empty() || e.event_id.size() > 128 || e.action.empty() || e.action.size() > 64) {
+          throw std::runtime_error("event with an invalid id or action");
+        }
+        e.quantity_milli = count_field(r, "quantity_milli");
+        e.at_ms = count_field(r, "at_ms");
+        Events& ev = events[index[sid]];
+        if (ev.by_id.emplace(e.event_id, e).second) ev.order.push_back(e.event_id);
+      } else if (type == "events_settled") {
+        const json& ids = r.at("ids");
+        if (!ids.is_array()) throw std::runtime_error("ids is not an array");
+        Events& ev = events[index[sid]];
+        for (const auto& id : ids) ev.by_id.erase(id.get<std::string>());
       } else {
         throw std::runtime_error("unknown record type " + type);
       }
@@ -264,6 +308,14 @@ RecoveredJournal replay_records(const std::vector<std::string>& records) {
   for (std::size_t i = 0; i < out.sessions.size(); ++i) {
     RecoveredSession& s = out.sessions[i];
     s.total_ms = std::max(s.total_ms, s.sent_ms);
+    s.events.clear();
+    for (const auto& id : events[i].order) {
+      auto it = events[i].by_id.find(id);
+      if (it == events[i].by_id.end()) continue;
+      s.events.push_back(std::move(it->second));
+      events[i].by_id.erase(it);  // an id recorded twice is owed once
+    }
+    s.ended = s.released && s.events.empty();
     if (!unacked[i].empty()) {
       // Resent as they are, in seq order (the machine keeps one pending at a time).
       s.unacknowledged.clear();

@@ -5,7 +5,9 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <utility>
 
+#include "core/answer_fields.hpp"
 #include "core/backoff.hpp"
 #include "core/json_reader.hpp"
 #include "core/jwt.hpp"
@@ -15,10 +17,8 @@
 namespace creditmeter {
 namespace core {
 
-namespace {
-
 // Parses a server body with a depth cap (a hostile server must not exhaust our stack).
-JsonDoc parse_body(const std::string& body) {
+JsonDoc parse_answer_body(const std::string& body) {
   if (body.size() > kMaxBodyBytes) throw ProtocolError("server answer larger than 1 MiB");
   JsonDoc doc;
   const JsonDoc::Status status = doc.parse(body, kMaxJsonDepth);
@@ -30,7 +30,10 @@ JsonDoc parse_body(const std::string& body) {
   return doc;
 }
 
+namespace {
 constexpr int kRoot = 0;
+JsonDoc parse_body(const std::string& body) { return parse_answer_body(body); }
+}  // namespace
 
 // The tolerant reader: a field may sit in `data`, at the top level, or (for the balance
 // and charge that come with a 402/403 answer) in the `error` object. -1: not there (or null).
@@ -49,6 +52,7 @@ int find_field(const JsonDoc& doc, const char* name) {
   return -1;
 }
 
+namespace {
 // The string member `name` of the object at `object`, if it is one.
 std::optional<std::string> string_member(const JsonDoc& doc, int object, const char* name) {
   const int it = doc.member(object, name);
@@ -64,6 +68,7 @@ std::string require_string(const JsonDoc& doc, const char* name) {
   }
   return doc.at(v).text;
 }
+}  // namespace
 
 std::optional<double> optional_number(const JsonDoc& doc, const char* name) {
   const int v = find_field(doc, name);
@@ -82,6 +87,7 @@ double require_number(const JsonDoc& doc, const char* name) {
   return *v;
 }
 
+namespace {
 std::int64_t to_int64(double d, const char* name) {
   // 2^62: far beyond any timestamp or count, and safely representable after rounding.
   if (d < -4.6e18 || d > 4.6e18) throw ProtocolError(std::string("server field `") + name + "` is out of range");
@@ -121,6 +127,7 @@ Answer decode_answer(Outgoing::Kind request, int status, const std::string& body
                      const std::string& retry_after, const std::string& transport_error,
                      std::int64_t wall_s) {
   Answer a;
+  a.request = request;
   a.http_status = status;
   a.error = printable(transport_error);
   if (status == 0) {
@@ -137,7 +144,8 @@ Answer decode_answer(Outgoing::Kind request, int status, const std::string& body
     if (request == Outgoing::Kind::token_exchange) {
       if (a.kind == AnswerKind::ok) a.grant = parse_token_grant(body);
     } else if (a.kind == AnswerKind::ok || a.kind == AnswerKind::insufficient || a.kind == AnswerKind::revoked) {
-      a.ack = parse_usage_ack(body);
+      if (request == Outgoing::Kind::events) a.events = parse_events_ack(body);
+      else a.ack = parse_usage_ack(body);
     }
   } catch (const ProtocolError& e) {
     a.error = std::string("unreadable answer: ") + e.what();
@@ -237,6 +245,8 @@ TokenGrant parse_token_grant(const std::string& body) {
   g.credits_per_minute = optional_number(doc, "credits_per_minute").value_or(0.0);
   if (g.credits_per_minute < 0) throw ProtocolError("server field `credits_per_minute` is negative");
   g.balance = optional_number(doc, "balance").value_or(0.0);
+  g.prices_micro = prices_field(doc);
+  g.unit = unit_field(doc);
   return g;
 }
 
@@ -268,6 +278,7 @@ CreditSummary parse_credit_summary(const std::string& body) {
   }
   s.plan_credits = optional_number(doc, "plan_credits").value_or(0.0);
   s.topup_credits = optional_number(doc, "topup_credits").value_or(0.0);
+  s.unit = unit_field(doc);
   int est = find_field(doc, "estimated_minutes");
   if (est < 0) est = find_field(doc, "minutes_estimate");
   if (est >= 0) {
@@ -303,6 +314,33 @@ ApiError parse_api_error(int http_status, const std::string& body) {
     if (std::isfinite(d) && d >= 0 && d < 1e9) e.limit = static_cast<int>(d);
   }
   return e;
+}
+
+int error_answer_status(const std::string& body) {
+  JsonDoc doc;
+  try {
+    doc = parse_body(body);
+  } catch (const ProtocolError&) {
+    return 0;
+  }
+  const int err = doc.member(kRoot, "error");
+  if (err < 0 || doc.at(err).kind != JsonDoc::Kind::object) return 0;
+  for (const auto& [object, name] : {std::pair<int, const char*>{err, "httpStatus"}, {kRoot, "status_code"}}) {
+    const int v = doc.member(object, name);
+    if (v < 0 || doc.at(v).kind != JsonDoc::Kind::number) continue;
+    const double d = doc.at(v).number;
+    if (d >= 400 && d < 600 && d == std::floor(d)) return static_cast<int>(d);
+  }
+  // The protocol's codes (docs/PROTOCOL.md): each belongs to one status.
+  static const std::pair<const char*, int> kStatusOfCode[] = {
+      {"INVALID_API_SECRET", 401}, {"TOKEN_EXPIRED", 401},  {"INVALID_TOKEN", 401},
+      {"INSUFFICIENT_BALANCE", 402}, {"KEY_REVOKED", 403}, {"CONCURRENCY_LIMIT_REACHED", 403},
+      {"RATE_LIMITED", 429}};
+  const std::string code = string_member(doc, err, "code").value_or("");
+  for (const auto& [name, status] : kStatusOfCode) {
+    if (code == name) return status;
+  }
+  return 0;
 }
 
 bool valid_session_id(const std::string& id) {

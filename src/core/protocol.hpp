@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "creditmeter/credit_summary.hpp"
 
@@ -31,6 +33,36 @@ struct TokenGrant {
   milliseconds offline_grace{300000};
   double credits_per_minute = 0;
   double balance = 0;
+  // The account's price list (usage events): action -> price per unit in integer
+  // micro-units, rounded once here. Absent from the answer: empty (prices unknown).
+  std::map<std::string, std::int64_t> prices_micro;
+  std::string unit = "credits";  // what balances and charges count in ("credits", "USD")
+};
+
+// One usage event (Session::record), fixed from record() on: a retry resends the same id.
+struct UsageEvent {
+  std::string event_id;             // a UUID
+  std::string action;               // 1-64 bytes
+  std::int64_t quantity_milli = 0;  // the quantity in thousandths
+  std::int64_t at_ms = 0;           // wall clock at record(), Unix ms
+};
+
+// An event the server refused for good (in a 2xx answer's `rejected`).
+struct EventRejection {
+  std::string event_id, code, message;  // code and message made printable
+};
+
+// The answer to POST /v1/usage-events (2xx, and the balance-bearing 402/403). Tolerant:
+// absent lists are empty; `charges` (id -> units) may be absent (then `credits_charged` is
+// the batch's charge).
+struct EventsAck {
+  double balance = 0;
+  bool has_balance = false;
+  double credits_charged = 0;
+  std::vector<std::string> accepted, duplicates;
+  std::vector<EventRejection> rejected;
+  std::map<std::string, double> charges;
+  bool has_charges = false;
 };
 
 // The answer to a heartbeat or a release.
@@ -68,7 +100,7 @@ AnswerKind classify(int http_status, const std::string& code);
 // A request a session wants on the wire. Heartbeats and releases are fixed once built:
 // a retry resends the very same key and body.
 struct Outgoing {
-  enum class Kind { heartbeat, release, token_exchange };
+  enum class Kind { heartbeat, release, token_exchange, events };
   Kind kind = Kind::heartbeat;
   std::uint64_t seq = 0;
   std::string idempotency_key;  // empty for token exchanges
@@ -84,6 +116,8 @@ struct Answer {
   ApiError api_error;         // for non-2xx answers
   std::optional<UsageAck> ack;       // a readable heartbeat/release answer (2xx, 402, 403 KEY_REVOKED)
   std::optional<TokenGrant> grant;   // a readable token-exchange answer (2xx)
+  std::optional<EventsAck> events;   // a readable usage-events answer (2xx, 402, 403 KEY_REVOKED)
+  Outgoing::Kind request = Outgoing::Kind::heartbeat;  // what this answers (the session's lane)
 };
 
 // The one reading of an HTTP answer to `request`: classifies it, reads the body where that
@@ -108,11 +142,22 @@ std::string idempotency_key(const std::string& session_id, std::uint64_t seq);
 // written without building a json object first.
 void append_json_string(std::string& out, const std::string& s);
 
+// POST /v1/usage-events: `{"events":[{action, at, event_id, quantity}...], "session_id"}`.
+std::string events_body(const std::string& session_id, const std::vector<const UsageEvent*>& events);
+// A quantity in thousandths as a JSON number with at most 3 decimals ("12.5", "3", "0.001").
+std::string milli_text(std::int64_t milli);
+
 TokenGrant parse_token_grant(const std::string& body);
+EventsAck parse_events_ack(const std::string& body);
 UsageAck parse_usage_ack(const std::string& body);
 CreditSummary parse_credit_summary(const std::string& body);
 // Never throws: an unreadable body gives an ApiError with an empty code.
 ApiError parse_api_error(int http_status, const std::string& body);
+// The HTTP status an error answer stands for when it arrives without one (a token provider
+// hands over its backend's answer body, not the status): the envelope's `httpStatus` or
+// `status_code` (400-599), else the status the protocol gives its `code` (402 for
+// INSUFFICIENT_BALANCE, ...); 0 when the body is no error envelope or tells no status.
+int error_answer_status(const std::string& body);
 
 // Session ids: 1-128 of [A-Za-z0-9._:-].
 bool valid_session_id(const std::string& id);

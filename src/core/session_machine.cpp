@@ -30,6 +30,8 @@ SessionMachine::SessionMachine(std::string session_id, std::string model, std::s
                      GraceTimer(grant.offline_grace, now + grant.offline_grace), std::move(random01),
                      /*metered=*/true) {
   token_.adopt(grant.token, grant.expires_at, /*force=*/true);
+  events_.set_prices(grant.prices_micro);
+  unit_ = grant.unit;
   credits_ = CreditTracker(grant.credits_per_minute);
   set_balance(grant.balance);
 }
@@ -43,6 +45,8 @@ SessionMachine::SessionMachine(const RecoveredSession& r, TimePoint now, std::fu
   holds_.stopped = true;
   published_ = PublishedState(SessionState::stopped, Reason::stopped);
   outbox_ = UsageOutbox(r, now);
+  for (const auto& e : r.events) events_.record(e, now, /*journaled=*/true);
+  events_.hurry_forever();  // stopped: what it owes goes at once
   token_.require_reattach(now);  // a dead process's token is no use: re-attach first
 }
 
@@ -88,6 +92,7 @@ void SessionMachine::stop(std::int64_t final_active_ms) {
   // The release follows the pending heartbeat: retry that at once instead of backing off.
   if (auto* pending = outbox_.pending()) pending->retry.hurry();
   if (token_.reattach_needed()) token_.reattach_retry().hurry();
+  events_.hurry_forever();  // the pending events go now; the release follows their answer
   publish(Reason::stopped);
 }
 
@@ -96,6 +101,7 @@ void SessionMachine::request_flush() {
   flush_ = true;
   if (auto* pending = outbox_.pending()) pending->retry.hurry();
   if (token_.reattach_needed()) token_.reattach_retry().hurry();
+  events_.hurry_all_recorded();
 }
 
 void SessionMachine::network_changed(TimePoint now, bool reachable) {
@@ -108,6 +114,7 @@ void SessionMachine::network_changed(TimePoint now, bool reachable) {
   };
   if (auto* pending = outbox_.pending()) hint(pending->retry);
   if (token_.reattach_needed()) hint(token_.reattach_retry());
+  if (events_.has_batch()) hint(events_.retry());
 }
 
 void SessionMachine::set_local_hold(Reason reason, bool on) {
@@ -136,10 +143,33 @@ void SessionMachine::set_max_credits(std::optional<double> max_credits) {
 }
 
 double SessionMachine::projected_credits(std::int64_t total_active_ms) const {
-  return credits_.projected(unacknowledged_ms(total_active_ms));
+  // Unsettled events at the token answer's prices count too (docs/CREDITS.md "Spending caps").
+  return credits_.projected(unacknowledged_ms(total_active_ms)) + events_.pending_units();
 }
 
-std::int64_t SessionMachine::cap_active_ms() const { return credits_.cap_active_ms(outbox_.reported_ms()); }
+std::int64_t SessionMachine::cap_active_ms() const {
+  return credits_.cap_active_ms(outbox_.reported_ms(), events_.pending_units());
+}
+
+void SessionMachine::record_event(TimePoint now, UsageEvent event, std::int64_t total_active_ms) {
+  if (!metered_ || holds_.stopped) return;  // the shell refuses both before
+  events_.record(std::move(event), now);
+  // Usage that happened is recorded whatever the cap; the session pauses so the engine stops.
+  if (credits_.policy().max_credits) check_spend_cap(now, total_active_ms);
+}
+
+std::optional<Outgoing> SessionMachine::next_event_batch(TimePoint now) {
+  if (!metered_) return std::nullopt;
+  // Each event is journaled before it is first sent (and within 100 ms of record()).
+  for (auto& e : events_.take_unjournaled()) {
+    JournalOp op;
+    op.kind = JournalOp::Kind::event;
+    op.event = std::move(e);
+    journal_.push_back(std::move(op));
+  }
+  if (token_.reattach_needed()) return std::nullopt;  // the batch goes with the new token
+  return events_.next_batch(now, session_id());
+}
 
 void SessionMachine::set_balance(double balance) {
   if (credits_.set_balance(balance)) log(low_balance_line(session_id(), balance));
@@ -164,7 +194,8 @@ void SessionMachine::advance(TimePoint now) {
 
 TimePoint SessionMachine::next_wakeup() const {
   if (!metered_) return never();
-  return std::min(next_wakeup_for_requests(), holds_.stopped ? never() : credits_.cap_check_at());
+  const TimePoint events = token_.reattach_needed() ? never() : events_.next_wakeup();
+  return std::min({next_wakeup_for_requests(), events, holds_.stopped ? never() : credits_.cap_check_at()});
 }
 
 TimePoint SessionMachine::next_wakeup_for_requests() const {
@@ -183,7 +214,8 @@ TimePoint SessionMachine::next_wakeup_for_requests() const {
     return std::min({t, due, urgent ? TimePoint::min() : pending->retry.at});
   }
   if (outbox_.has_recovered()) return TimePoint::min();
-  if (holds_.stopped) return outbox_.release_acked() ? t : TimePoint::min();
+  // The release follows the answer to the pending events (their lane wakes for them).
+  if (holds_.stopped) return outbox_.release_acked() || !events_.idle() ? t : TimePoint::min();
   if (urgent) return TimePoint::min();
   return std::min(t, cadence_.next_due());
 }
@@ -224,7 +256,7 @@ std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t
 
   Outgoing out;
   if (holds_.stopped) {
-    if (outbox_.release_acked()) return std::nullopt;
+    if (outbox_.release_acked() || !events_.idle()) return std::nullopt;
     out = requests_.release(outbox_.next_seq(), outbox_.final_ms() - outbox_.sent_ms());
   } else {
     const std::int64_t unsent = std::max<std::int64_t>(0, total_active_ms - outbox_.sent_ms());
@@ -262,19 +294,28 @@ std::vector<JournalOp> SessionMachine::take_journal() { return std::exchange(jou
 std::vector<BalanceEvent> SessionMachine::take_balance_events() { return credits_.take_events(); }
 
 std::vector<JournalOp> SessionMachine::journal_snapshot(std::int64_t total_active_ms) const {
-  return outbox_.snapshot(usage_total(total_active_ms));
+  std::vector<JournalOp> ops = outbox_.snapshot(usage_total(total_active_ms));
+  ops.front().released = outbox_.release_acked();  // events may still be owed after the release
+  for (auto& e : events_.unsettled()) {
+    JournalOp op;
+    op.kind = JournalOp::Kind::event;
+    op.event = std::move(e);
+    ops.push_back(std::move(op));
+  }
+  return ops;
 }
 
-bool SessionMachine::delivered(std::int64_t target_ms) const {
+bool SessionMachine::delivered(std::int64_t target_ms, std::uint64_t target_events) const {
   if (!metered_) return true;
   if (!outbox_.empty() || token_.reattach_needed()) return false;
+  if (!events_.settled_through(target_events)) return false;
   if (holds_.stopped) return outbox_.release_acked();
   return outbox_.reported_ms() >= target_ms;
 }
 
 bool SessionMachine::finished() const {
   if (!metered_) return holds_.stopped;
-  return holds_.stopped && outbox_.release_acked() && outbox_.empty();
+  return holds_.stopped && outbox_.release_acked() && outbox_.empty() && events_.idle();
 }
 
 std::int64_t SessionMachine::unacknowledged_ms(std::int64_t total_active_ms) const {
@@ -293,6 +334,11 @@ void SessionMachine::fill_stats(TimePoint now, SessionStats& stats) const {
   stats.last_error_reason = tally_.last_error_reason;
   stats.minutes_left = credits_.minutes_left();
   stats.grace_remaining_ms = holds_.stopped || holds_.offline ? 0 : grace_.remaining_ms(now);
+  stats.events_recorded = events_.recorded();
+  stats.events_acknowledged = events_.acknowledged();
+  stats.events_rejected = events_.rejected();
+  stats.events_pending = events_.pending();
+  stats.unit = unit_;
 }
 
 }  // namespace core

@@ -14,6 +14,7 @@
 //   state_holds.hpp      the holds, their precedence, the state announced
 //   session_requests.hpp what it puts on the wire (token exchange, heartbeat, release bodies)
 //   session_messages.hpp what it says to people (state-change messages, log lines)
+//   event_lane.hpp       its usage events: pending, the batch on the wire, their prices
 // Its member functions live in two files: session_machine.cpp (commands, requests, outputs)
 // and session_machine_answers.cpp (what each answer means to the session).
 // The flow of one session is in docs/LIFECYCLE.md; the requests in docs/PROTOCOL.md.
@@ -23,10 +24,12 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/cadence.hpp"
 #include "core/credit_tracker.hpp"
+#include "core/event_lane.hpp"
 #include "core/grace_timer.hpp"
 #include "core/protocol.hpp"
 #include "core/session_messages.hpp"
@@ -62,6 +65,13 @@ class SessionMachine {
   ~SessionMachine() = default;  // TokenState wipes the token
 
   // --- inputs -----------------------------------------------------------------------
+  // A usage event (Session::record; the shell checked its input and that the session is
+  // metered and not stopped). A cap its projected charge crosses pauses the session now.
+  void record_event(TimePoint now, UsageEvent event, std::int64_t total_active_ms);
+  void set_event_batch_delay(std::chrono::milliseconds delay) { events_.set_batch_delay(delay); }
+  // The batch of usage events to put on the wire now, if any (the events lane, beside
+  // next_request()'s heartbeats; call it after next_request() in the same step).
+  std::optional<Outgoing> next_event_batch(TimePoint now);
   // The request to put on the wire now, if any. `total_active_ms` is the meter's total.
   std::optional<Outgoing> next_request(TimePoint now, std::int64_t wall_ms,
                                        std::int64_t total_active_ms);
@@ -97,9 +107,13 @@ class SessionMachine {
   std::vector<LogLine> take_logs();
   std::vector<JournalOp> take_journal();
   std::vector<BalanceEvent> take_balance_events();
+  // Events the server refused for good since the last call (for on_event_rejected).
+  std::vector<std::pair<UsageEvent, EventRejection>> take_rejected_events() { return std::exchange(rejected_events_, {}); }
   // Whether the take_*() calls have anything: a state change, a log line or a journal op
   // (`balance` aside: it only matters to a balance callback).
-  bool has_output() const { return !changes_.empty() || !logs_.empty() || !journal_.empty(); }
+  bool has_output() const {
+    return !changes_.empty() || !logs_.empty() || !journal_.empty() || !rejected_events_.empty();
+  }
   bool has_balance_events() const { return credits_.has_events(); }
   // The records that rebuild this session's journal state (compaction).
   std::vector<JournalOp> journal_snapshot(std::int64_t total_active_ms) const;
@@ -107,8 +121,10 @@ class SessionMachine {
   const std::string& surface() const { return requests_.surface(); }
 
   // Everything up to `target_ms` acknowledged, nothing on the wire or waiting to be resent,
-  // and, once stopped, the release acknowledged.
-  bool delivered(std::int64_t target_ms) const;
+  // the first `target_events` events recorded settled, and, once stopped, the release
+  // acknowledged.
+  bool delivered(std::int64_t target_ms, std::uint64_t target_events = 0) const;
+  std::uint64_t events_recorded() const { return events_.recorded(); }
   // Stopped and the release acknowledged: the session has nothing more to send.
   bool finished() const;
   bool in_flight() const { return on_wire_; }
@@ -136,6 +152,8 @@ class SessionMachine {
                  GraceTimer grace, std::function<double()> random01, bool metered);
 
   void on_exchange_answer(TimePoint now, const Answer& answer);
+  void on_events_answer(TimePoint now, const Answer& answer);
+  void settle_events(const EventsAck* ack);
   void acknowledge(const Answer& answer);
   void schedule_retry(TimePoint now, const Answer& answer, RetryTimer& retry);
   void mark_online(TimePoint now);
@@ -159,6 +177,8 @@ class SessionMachine {
   GraceTimer grace_;
   TokenState token_;
   UsageOutbox outbox_;
+  EventLane events_;
+  std::string unit_ = "credits";
   CreditTracker credits_;
   StateHolds holds_;
   PublishedState published_;
@@ -173,6 +193,7 @@ class SessionMachine {
   std::vector<StateChange> changes_;
   std::vector<LogLine> logs_;
   std::vector<JournalOp> journal_;
+  std::vector<std::pair<UsageEvent, EventRejection>> rejected_events_;
 };
 
 }  // namespace core

@@ -8,6 +8,11 @@ namespace creditmeter {
 namespace core {
 
 void SessionMachine::on_answer(TimePoint now, const Answer& answer) {
+  if (answer.request == Outgoing::Kind::events) {
+    on_events_answer(now, answer);
+    advance(now);
+    return;
+  }
   if (!on_wire_) return;  // an answer nobody asked for (aborted request): ignore
   on_wire_ = false;
   if (token_.take_reattach_answer()) {
@@ -76,6 +81,9 @@ void SessionMachine::on_exchange_answer(TimePoint now, const Answer& answer) {
       mark_online(now);
       if (holds_.billing == Reason::authentication_failed) holds_.billing = Reason::none;
       if (auto* pending = outbox_.pending()) pending->retry.at = now;  // resend what the old token could not carry
+      if (events_.has_batch()) events_.retry().at = now;                // the same batch, the same ids
+      if (!answer.grant->prices_micro.empty()) events_.set_prices(answer.grant->prices_micro);
+      unit_ = answer.grant->unit;
       log(reattached_line(session_id()));
       publish(Reason::none);
       break;
@@ -93,6 +101,60 @@ void SessionMachine::on_exchange_answer(TimePoint now, const Answer& answer) {
       log(reattach_retry_line(session_id(), answer));
       break;
   }
+}
+
+// The events lane's answers (docs/CREDITS.md "Usage events"). A 2xx settles the batch: each
+// event acknowledged (charged) or rejected for good. A 402 or 403 KEY_REVOKED settles it too
+// (the server charged it) and pauses the session as a heartbeat's would; only a heartbeat or
+// release answer lifts that pause. A refused token re-attaches, then the same batch goes again
+// with the same ids; anything else retries it (backoff, Retry-After). The events lane does not
+// move the offline grace: that is the heartbeats' measure of the connection.
+void SessionMachine::on_events_answer(TimePoint now, const Answer& answer) {
+  if (!events_.on_wire()) return;  // an answer nobody asked for (aborted request): ignore
+  events_.answered();
+  switch (answer.kind) {
+    case AnswerKind::ok:
+      settle_events(answer.events ? &*answer.events : nullptr);
+      break;
+    case AnswerKind::insufficient:
+    case AnswerKind::revoked: {
+      const Reason reason = answer.kind == AnswerKind::insufficient ? Reason::insufficient_credits
+                                                                    : Reason::authentication_failed;
+      note_failure(answer, reason);
+      settle_events(answer.events ? &*answer.events : nullptr);
+      holds_.billing = reason;
+      publish(Reason::none);
+      break;
+    }
+    case AnswerKind::token_invalid:
+      note_failure(answer, Reason::authentication_failed);
+      log(token_refused_line(session_id(), answer));
+      token_.require_reattach(now);
+      break;
+    default:
+      note_failure(answer, Reason::offline);
+      schedule_retry(now, answer, events_.retry());
+      log(events_retry_line(session_id(), events_.batch_size(), answer));
+      break;
+  }
+}
+
+void SessionMachine::settle_events(const EventsAck* ack) {
+  EventSettlement settled = events_.settle(ack);
+  JournalOp op;
+  op.kind = JournalOp::Kind::events_settled;
+  op.event_ids = std::move(settled.settled_ids);
+  journal_.push_back(std::move(op));
+  const double balance = settled.balance.value_or(credits_.balance());
+  if (settled.charged != 0 || settled.balance) {
+    if (credits_.record_charge(settled.charged, balance)) log(low_balance_line(session_id(), balance));
+  }
+  for (auto& r : settled.rejected) {
+    log(event_rejected_line(session_id(), r.first, r.second));
+    rejected_events_.push_back(std::move(r));
+  }
+  // A charge may cross the cap: judge it again at the next step.
+  if (credits_.policy().max_credits) credits_.recheck_cap(true);
 }
 
 void SessionMachine::note_failure(const Answer& answer, Reason reason) {

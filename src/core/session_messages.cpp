@@ -1,5 +1,7 @@
 #include "core/session_messages.hpp"
 
+#include "core/printable.hpp"
+
 #include <cstdio>
 
 namespace creditmeter {
@@ -94,6 +96,20 @@ LogLine reattach_refused_line(const std::string& session_id, const Answer& answe
 LogLine reattach_retry_line(const std::string& session_id, const Answer& answer) {
   return {LogLevel::warning, prefix(session_id) + "re-attach failed: " + describe(answer) + "; retrying",
           answer.kind == AnswerKind::offline};
+}
+
+LogLine events_retry_line(const std::string& session_id, std::size_t count, const Answer& answer) {
+  return {answer.kind == AnswerKind::rejected ? LogLevel::error : LogLevel::warning,
+          prefix(session_id) + "usage events (" + std::to_string(count) + ") failed: " + describe(answer) +
+              "; retrying with the same event ids",
+          answer.kind == AnswerKind::offline};
+}
+
+LogLine event_rejected_line(const std::string& session_id, const UsageEvent& event, const EventRejection& rejection) {
+  return {LogLevel::warning, prefix(session_id) + "usage event " + event.event_id + " (" + printable(event.action) +
+                                 " x " + milli_text(event.quantity_milli) + ") rejected: " +
+                                 (rejection.code.empty() ? std::string("no code") : rejection.code) +
+                                 (rejection.message.empty() ? "" : ": " + rejection.message) + "; dropped, not charged"};
 }
 
 }  // namespace core

@@ -44,6 +44,10 @@ LogLine retry_line(const std::string& session_id, const char* what, std::uint64_
 LogLine reattached_line(const std::string& session_id);
 LogLine reattach_refused_line(const std::string& session_id, const Answer& answer);
 LogLine reattach_retry_line(const std::string& session_id, const Answer& answer);
+// A batch of `count` usage events failed (it goes again with the same ids).
+LogLine events_retry_line(const std::string& session_id, std::size_t count, const Answer& answer);
+// The server refused a usage event for good: a warning (the action is the app's text: made printable).
+LogLine event_rejected_line(const std::string& session_id, const UsageEvent& event, const EventRejection& rejection);
 
 }  // namespace core
 }  // namespace creditmeter

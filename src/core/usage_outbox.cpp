@@ -7,7 +7,8 @@ namespace creditmeter {
 namespace core {
 
 UsageOutbox::UsageOutbox(const RecoveredSession& r, TimePoint now)
-    : last_seq_(r.last_seq), sent_ms_(r.sent_ms), final_ms_(std::max(r.total_ms, r.sent_ms)) {
+    : last_seq_(r.last_seq), sent_ms_(r.sent_ms), final_ms_(std::max(r.total_ms, r.sent_ms)),
+      release_acked_(r.released && r.unacknowledged.empty()) {
   for (const auto& out : r.unacknowledged) {
     if (!pending_) pending_ = Pending{out, RetryTimer::ready_at(now)};
     else recovered_.push_back(out);

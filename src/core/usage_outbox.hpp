@@ -21,13 +21,18 @@ namespace core {
 // What the journal must record (src/journal.cpp): a heartbeat or release before it is first
 // sent, its acknowledgement, a key burnt by a mismatch, and the usage accrued while one is
 // unacknowledged (checkpoint), so that a kill -9 loses at most one interval.
+// Usage events: each event when recorded (before it is first sent), and the ids of a batch
+// once the server settled them (acknowledged or rejected).
 struct JournalOp {
-  enum class Kind { sent, ack, drop, checkpoint, state };
+  enum class Kind { sent, ack, drop, checkpoint, state, event, events_settled };
   Kind kind = Kind::sent;
+  UsageEvent event;                    // event
+  std::vector<std::string> event_ids;  // events_settled
   Outgoing request;             // sent
   std::uint64_t seq = 0;        // ack, drop; state: the last seq used
   std::int64_t total_ms = 0;    // checkpoint, state: the meter's total
   std::int64_t sent_ms = 0;     // state: usage in acknowledged heartbeats/releases
+  bool released = false;        // state: the release was acknowledged
 };
 
 // What a dead process's journal says a session still owes the server (replay_records), and
@@ -39,7 +44,9 @@ struct RecoveredSession {
   std::uint64_t last_seq = 0;
   std::int64_t sent_ms = 0;              // put into heartbeats/releases so far
   std::int64_t total_ms = 0;             // the latest known active total (checkpoints)
-  bool ended = false;                    // release acknowledged: nothing owed
+  std::vector<UsageEvent> events;        // recorded, never settled: resent with their ids
+  bool released = false;                 // release acknowledged (events may still be owed)
+  bool ended = false;                    // release acknowledged and no event owed: nothing owed
 };
 
 class UsageOutbox {

@@ -14,6 +14,17 @@ namespace {
 // Per-thread message of the latest failed call. A fixed buffer: setting it never allocates,
 // so reporting an out-of-memory condition cannot fail.
 thread_local char t_last_error[1024] = "";
+// What the server said of that error (creditmeter::Error): its status, Retry-After and code.
+thread_local int t_last_http_status = 0;
+thread_local std::uint32_t t_last_retry_after_ms = 0;
+thread_local char t_last_code[80] = "";
+
+// Records what an Error carries beside its message (every other failure resets it).
+void set_last_error_details(const Error& e) {
+  t_last_http_status = e.http_status();
+  t_last_retry_after_ms = ms_to_c(e.retry_after());
+  std::snprintf(t_last_code, sizeof t_last_code, "%s", e.code().c_str());
+}
 
 }  // namespace
 
@@ -22,6 +33,9 @@ void set_last_error(const char* format, ...) {
   va_start(args, format);
   std::vsnprintf(t_last_error, sizeof t_last_error, format, args);
   va_end(args);
+  t_last_http_status = 0;
+  t_last_retry_after_ms = 0;
+  t_last_code[0] = '\0';
 }
 
 cm_status fail(cm_status status, const char* message) {
@@ -34,21 +48,27 @@ cm_status map_exception(const char* function) noexcept {
     throw;
   } catch (const AuthenticationError& e) {
     set_last_error("%s", e.what());
+    set_last_error_details(e);
     return CM_E_AUTHENTICATION;
   } catch (const InsufficientCredits& e) {
     set_last_error("%s", e.what());
+    set_last_error_details(e);
     return CM_E_INSUFFICIENT_CREDITS;
   } catch (const ConcurrencyLimitError& e) {
     set_last_error("%s", e.what());
+    set_last_error_details(e);
     return CM_E_CONCURRENCY_LIMIT;
   } catch (const NetworkError& e) {
     set_last_error("%s", e.what());
+    set_last_error_details(e);
     return CM_E_NETWORK;
   } catch (const InvalidArgument& e) {
     set_last_error("%s", e.what());
+    set_last_error_details(e);
     return CM_E_INVALID_ARGUMENT;
   } catch (const Error& e) {
     set_last_error("%s", e.what());
+    set_last_error_details(e);
     return CM_E_SERVER;
   } catch (const std::bad_alloc&) {
     set_last_error("%s: out of memory", function);
@@ -101,6 +121,12 @@ const char* cm_status_str(cm_status status) {
 }
 
 const char* cm_last_error(void) { return t_last_error; }
+
+int cm_last_error_http_status(void) { return t_last_http_status; }
+
+uint32_t cm_last_error_retry_after_ms(void) { return t_last_retry_after_ms; }
+
+const char* cm_last_error_code(void) { return t_last_code; }
 
 const char* cm_version(void) { return CREDITMETER_VERSION_STRING; }
 

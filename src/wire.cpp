@@ -119,7 +119,9 @@ HttpResponse Wire::provide_token(const std::string& session_id) const {
   HttpResponse r;
   try {
     r.body = token_provider_(session_id);
-    r.status = 200;
+    // A refusal the backend handed over stands for its status (a 401 fails the re-attach).
+    const int refused = core::error_answer_status(r.body);
+    r.status = refused != 0 ? refused : 200;
   } catch (const std::exception& e) {
     r.status = 0;
     r.error = std::string("token provider failed: ") + core::printable(redact(e.what(), api_secret_));
@@ -187,6 +189,32 @@ HttpResponse Wire::provide_token(const std::string& session_id) const {
   }
 }
 
+[[noreturn]] void Wire::throw_for_provider(const HttpResponse& response, const std::string& action) const {
+  const core::ApiError e = core::parse_api_error(response.status, response.body);
+  const std::string said = " (HTTP " + std::to_string(response.status) + (e.code.empty() ? "" : " " + e.code) +
+                           (e.message.empty() ? "" : ": " + redact(e.message, api_secret_)) + ")";
+  const std::string refused =
+      "cannot " + action + ": the token provider handed over your backend's refused token exchange" + said;
+  switch (core::classify(response.status, e.code)) {
+    case core::AnswerKind::auth_failed:
+    case core::AnswerKind::token_invalid:
+    case core::AnswerKind::revoked:
+      throw AuthenticationError(refused + ": check the API secret on your backend", e.code, response.status);
+    case core::AnswerKind::insufficient:
+      throw InsufficientCredits(refused + ": top up credits to start a session", e.code, response.status);
+    case core::AnswerKind::concurrency:
+      throw ConcurrencyLimitError(refused + ": your plan allows " +
+                                      (e.limit > 0 ? std::to_string(e.limit) : std::string("no more")) +
+                                      " concurrent sessions: stop another session or upgrade the plan",
+                                  e.limit, e.code, response.status);
+    case core::AnswerKind::offline:
+      throw NetworkError(refused + ": the billing server is unavailable to your backend, retry later", e.code,
+                         response.status);
+    default:
+      throw Error(refused, e.code, response.status);
+  }
+}
+
 core::TokenGrant Wire::exchange(Transport& transport, const std::string& session_id, const std::string& model,
                                 const std::string& surface) const {
   HttpResponse response;
@@ -205,21 +233,34 @@ core::TokenGrant Wire::exchange(Transport& transport, const std::string& session
           "cannot start a session: the token provider returned an empty answer: it must return the JSON body of "
           "the POST /v1/runtime-tokens/request answer your backend got (or throw to refuse)");
     }
+    // The backend's refusal, handed over as it came: it stands for its status (a 402 is
+    // InsufficientCredits here as from the server), never for an unreadable answer.
+    if (const int refused = core::error_answer_status(response.body); refused != 0) response.status = refused;
   } else {
     core::Outgoing out;
     out.kind = core::Outgoing::Kind::token_exchange;
     out.body = core::token_request_body(model, surface, session_id);
     response = transport.perform(request(out, "", request_timeout_));
   }
-  if (response.status < 200 || response.status >= 300) throw_for(response, "start a session");
+  if (response.status < 200 || response.status >= 300) {
+    if (token_provider_) throw_for_provider(response, "start a session");
+    throw_for(response, "start a session");
+  }
   core::TokenGrant grant;
   try {
     grant = core::parse_token_grant(response.body);
   } catch (const core::ProtocolError& e) {
     if (token_provider_) {
+      const core::ApiError held = core::parse_api_error(0, response.body);
+      std::string error;
+      if (!held.code.empty()) {
+        error = " (it holds the error " + held.code +
+                (held.message.empty() ? "" : ": " + redact(held.message, api_secret_)) + ")";
+      }
       throw AuthenticationError(std::string("cannot start a session: the token provider's answer is unusable: ") +
-                                provider_words(e.what()) +
-                                ": it must return the JSON body of the POST /v1/runtime-tokens/request answer");
+                                provider_words(e.what()) + error +
+                                ": it must return the JSON body of the POST /v1/runtime-tokens/request answer",
+                                held.code);
     }
     throw NetworkError(std::string("cannot start a session: unreadable answer from ") + base_url_ + ": " + e.what(),
                        "", response.status);

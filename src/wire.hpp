@@ -64,6 +64,8 @@ class Wire {
 
  private:
   [[noreturn]] void throw_for(const HttpResponse& response, const std::string& action) const;
+  // The same for a refusal a token provider handed over: the server was never contacted.
+  [[noreturn]] void throw_for_provider(const HttpResponse& response, const std::string& action) const;
   // Raises the interval and the grace of `grant` to their floors (logged once per client).
   void bound_timing(core::TokenGrant& grant) const;
   void warn(const std::string& message) const;

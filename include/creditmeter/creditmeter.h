@@ -90,6 +90,18 @@ CREDITMETER_API const char *cm_status_str(cm_status status);
  * thread. Copy it if you keep it. Successful calls leave it unchanged. */
 CREDITMETER_API const char *cm_last_error(void);
 
+/* More about that same error, when a server answered it (all three are reset by every
+ * failing call on this thread, like cm_last_error()):
+ * - cm_last_error_http_status(): the HTTP status of the answer (e.g. 429, 402, or 200 for an
+ *   unreadable 200), 0 when there was no answer (unreachable, timeout, bad argument).
+ * - cm_last_error_retry_after_ms(): how long the server asked to wait (its Retry-After, on
+ *   a 429 or 503), 0 when it did not say. Wait at least this long before starting again.
+ * - cm_last_error_code(): the server's UPPER_SNAKE error code ("RATE_LIMITED",
+ *   "INSUFFICIENT_BALANCE"), "" when none; thread-local, valid as cm_last_error(). */
+CREDITMETER_API int cm_last_error_http_status(void);
+CREDITMETER_API uint32_t cm_last_error_retry_after_ms(void);
+CREDITMETER_API const char *cm_last_error_code(void);
+
 /* The library's version, "MAJOR.MINOR.PATCH" (static string). Compare with
  * CREDITMETER_VERSION_STRING to detect a header/library mismatch. */
 CREDITMETER_API const char *cm_version(void);

@@ -43,7 +43,7 @@ fixed=(cm_client_options_init cm_client_new cm_client_free cm_client_flush cm_se
   cm_client_credit_summary cm_credit_summary_free
   cm_client_set_max_credits cm_client_estimate cm_client_usage_init cm_client_get_usage
   cm_session_set_balance_callbacks cm_session_set_max_credits cm_transport_complete cm_transport_fail
-  cm_client_network_changed)
+  cm_client_network_changed cm_last_error_http_status cm_last_error_retry_after_ms cm_last_error_code)
 for name in "${fixed[@]}"; do
   grep -qx "$name" <<<"$symbols" || { echo "check_exports: missing export: $name" >&2; bad=$((bad + 1)); }
 done

@@ -122,14 +122,16 @@ void ClientImpl::open_journal(const std::string& account) {
   std::vector<std::shared_ptr<SessionImpl>> recovered;
   for (const core::RecoveredSession& r : journal->adopt_orphans()) {
     core::SessionMachine machine(r, clock_->now(), [this] { return random01(); });
+    machine.set_event_batch_delay(options_.event_batch_delay);
     auto session = std::make_shared<SessionImpl>(session_context(), r.session_id, std::move(machine),
                                                  /*metered=*/true, SessionImpl::Callbacks{}, options_.idle_after);
     session->open_callbacks();  // it has none: nothing to hold
     for (const auto& record : session->journal_snapshot()) journal->append(record);
     logger_.info("session " + r.session_id + ": recovering " +
                  std::to_string(std::max<std::int64_t>(0, r.total_ms - r.sent_ms)) +
-                 " ms of unreported usage and " + std::to_string(r.unacknowledged.size()) +
-                 " unacknowledged request(s) from a previous process");
+                 " ms of unreported usage, " + std::to_string(r.unacknowledged.size()) +
+                 " unacknowledged request(s) and " + std::to_string(r.events.size()) +
+                 " unsettled usage event(s) from a previous process");
     recovered.push_back(std::move(session));
   }
   if (journal->commit()) journal->release_orphans();
@@ -146,7 +148,7 @@ std::shared_ptr<SessionImpl> ClientImpl::start_session(SessionOptions options) {
     // Free: no token, no network call, no thread.
     session = std::make_shared<SessionImpl>(
         session_context(), id, core::SessionMachine::audio_only(id, options.model, options.surface),
-        /*metered=*/false, SessionImpl::Callbacks{std::move(options.on_state_change), nullptr, nullptr},
+        /*metered=*/false, SessionImpl::Callbacks{std::move(options.on_state_change), nullptr, nullptr, nullptr},
         options_.idle_after);
     registry_.add(session, /*keep=*/false);
     return session;
@@ -165,10 +167,11 @@ std::shared_ptr<SessionImpl> ClientImpl::start_session(SessionOptions options) {
                                [this] { return random01(); });
   machine.set_credit_policy(core::CreditPolicy{options.low_balance_minutes, options.low_balance_credits,
                                                options.max_credits});
+  machine.set_event_batch_delay(options_.event_batch_delay);
   session = std::make_shared<SessionImpl>(
       session_context(), grant.session_id, std::move(machine), /*metered=*/true,
       SessionImpl::Callbacks{std::move(options.on_state_change), std::move(options.on_balance),
-                             std::move(options.on_low_balance)},
+                             std::move(options.on_low_balance), std::move(options.on_event_rejected)},
       options_.idle_after);
   logger_.info("session " + grant.session_id + " started (" + options.model + "/" + options.surface +
                ", heartbeat every " + std::to_string(grant.heartbeat_interval.count()) + " ms)");

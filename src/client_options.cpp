@@ -86,6 +86,10 @@ ClientOptions resolve_client_options(ClientOptions options) {
     check_duration(options.request_timeout, "request_timeout", false);
     check_duration(options.idle_after, "idle_after", false);
     check_duration(options.min_heartbeat_interval, "min_heartbeat_interval", false);
+    if (options.event_batch_delay < milliseconds(10) || options.event_batch_delay > milliseconds(60000)) {
+      throw InvalidArgument("event_batch_delay must be within [10 ms, 60 s], got " +
+                            std::to_string(options.event_batch_delay.count()) + " ms");
+    }
     check_max_credits(options.max_credits, "ClientOptions::max_credits");
     if (has_control_chars(options.ca_file) || has_control_chars(options.proxy) ||
         has_control_chars(options.pinned_public_key)) {

@@ -89,6 +89,17 @@ void Scheduler::poke(std::shared_ptr<SessionImpl> session) {
   if (wake) parts_.transport.wakeup();
 }
 
+void Scheduler::poke_at(std::shared_ptr<SessionImpl> session, core::TimePoint when) {
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!running_) return;  // shut down: the event stays in memory (and is reported undelivered)
+    later_pokes_.emplace_back(std::move(session), when);
+    wake = wake_needed_locked(when);
+  }
+  if (wake) parts_.transport.wakeup();
+}
+
 // ----------------------------------------------------------------------------- the loop
 
 void Scheduler::run() {
@@ -111,17 +122,25 @@ void Scheduler::run() {
 
   for (;;) {
     std::vector<std::shared_ptr<SessionImpl>> pokes;
+    std::vector<std::pair<std::shared_ptr<SessionImpl>, core::TimePoint>> later;
     bool quitting;
     core::TimePoint deadline;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       pokes.swap(pokes_);
+      later.swap(later_pokes_);
       quitting = quit_;
       deadline = quit_deadline_;
       asleep_ = false;
       woken_ = false;
     }
     for (const auto& s : pokes) step(s);
+    for (auto& [s, when] : later) {
+      if (when >= s->timer_at) continue;  // its timer comes sooner already
+      ++s->timer_generation;
+      s->timer_at = when;
+      timers_.push(Timer{when, s->timer_generation, std::move(s)});
+    }
     core::TimePoint now = clock.now();
     while (!timers_.empty() && timers_.top().when <= now) {
       Timer t = timers_.top();
@@ -153,7 +172,7 @@ void Scheduler::run() {
     bool work_waiting;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      work_waiting = !pokes_.empty() || next <= now;
+      work_waiting = !pokes_.empty() || !later_pokes_.empty() || next <= now;
       if (!work_waiting) {
         // From here on, new work wakes the loop unless it can wait until `next`.
         asleep_ = true;
@@ -210,6 +229,7 @@ void Scheduler::finish_loop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     pokes_.clear();
+    later_pokes_.clear();
     running_ = false;
   }
   for (const auto& s : left) {
@@ -250,6 +270,7 @@ void Scheduler::apply(const std::shared_ptr<SessionImpl>& session, SessionImpl::
         timers_.push(Timer{s.next_wakeup, session->timer_generation, session});
       }
     }
+    if (s.events) outbox_.push_back(Outbound{session, std::move(*s.events), s.token, s.interval});
     if (s.request) outbox_.push_back(Outbound{session, std::move(*s.request), std::move(s.token), s.interval});
   }
   session->deliver_events();
@@ -265,6 +286,7 @@ void Scheduler::flush_outbox() {
       if (b.request.kind == core::Outgoing::Kind::heartbeat && b.request.active_ms > 0) {
         crash_point("after_journal_before_send");
       }
+      if (b.request.kind == core::Outgoing::Kind::events) crash_point("after_events_journal_before_send");
     }
     for (const auto& b : batch) send(b);
   }
@@ -289,6 +311,9 @@ void Scheduler::on_response(const std::shared_ptr<SessionImpl>& session, core::O
   if (kind == core::Outgoing::Kind::heartbeat && response.status >= 200 && response.status < 300) {
     crash_point("after_answer_before_ack");
   }
+  if (kind == core::Outgoing::Kind::events && response.status >= 200 && response.status < 300) {
+    crash_point("after_events_answer_before_ack");
+  }
   progressed_ = true;
   const std::int64_t wall = wall_ms();
   const core::Answer answer = parts_.wire.answer_for(session->id(), kind, response, wall / 1000);
@@ -303,9 +328,9 @@ bool Scheduler::flush(milliseconds timeout) {
   if (on_scheduler_thread()) return false;  // would wait on itself
   Clock& clock = parts_.clock;
   const core::TimePoint deadline = clock.now() + timeout;
-  std::vector<std::pair<std::shared_ptr<SessionImpl>, std::int64_t>> targets;
+  std::vector<std::pair<std::shared_ptr<SessionImpl>, SessionImpl::FlushTarget>> targets;
   for (auto& s : parts_.registry.kept()) {
-    const std::int64_t target = s->flush_target();
+    const SessionImpl::FlushTarget target = s->flush_target();
     targets.emplace_back(s, target);
     poke(s);
   }

@@ -49,6 +49,9 @@ class Scheduler {
   // use (the session's owner keep-alive rides with the thread).
   void add(const std::shared_ptr<SessionImpl>& session);
   void poke(std::shared_ptr<SessionImpl> session);
+  // Steps `session` at `when` at the latest (a usage event to journal and batch): wakes the
+  // loop only when it sleeps past `when`.
+  void poke_at(std::shared_ptr<SessionImpl> session, core::TimePoint when);
   // The spending cap over all sessions (nullopt: none). Already validated.
   void set_client_cap(std::optional<double> cap);
   // See Client::flush(). False at once on the scheduler thread (it would wait on itself).
@@ -107,6 +110,7 @@ class Scheduler {
   mutable std::mutex mutex_;
   std::condition_variable progress_;  // notified after turns that made progress: flush() waits on it
   std::vector<std::shared_ptr<SessionImpl>> pokes_;
+  std::vector<std::pair<std::shared_ptr<SessionImpl>, core::TimePoint>> later_pokes_;  // poke_at()
   std::optional<double> client_cap_;
   bool quit_ = false;
   core::TimePoint quit_deadline_{};

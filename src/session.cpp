@@ -28,6 +28,9 @@ void Session::stop() {
   impl_->check_usable();
   impl_->stop();
 }
+std::string Session::record(const std::string& action, double quantity) {
+  return impl_->record(action, quantity);  // checks fork(), state and input
+}
 SessionState Session::state() const {
   impl_->check_usable();
   return impl_->state();
@@ -43,6 +46,9 @@ SessionStats Session::stats() const {
 void Session::on_state_change(StateChangeCallback callback) { impl_->set_callback(std::move(callback)); }
 void Session::on_balance(BalanceCallback callback) { impl_->set_balance_callback(std::move(callback), false); }
 void Session::on_low_balance(BalanceCallback callback) { impl_->set_balance_callback(std::move(callback), true); }
+void Session::on_event_rejected(EventRejectedCallback callback) {
+  impl_->set_event_rejected_callback(std::move(callback));
+}
 void Session::set_max_credits(std::optional<double> max_credits) {
   impl_->set_max_credits(max_credits);  // validates
 }

@@ -1,13 +1,17 @@
 #include "session_impl.hpp"
 
+#include <cmath>
+
 #include "callback_thread.hpp"
 #include "client_options.hpp"
 #include "core/journal_format.hpp"
+#include "core/printable.hpp"
 #include "creditmeter/errors.hpp"
 #include "fork_guard.hpp"
 #include "logger.hpp"
 #include "scheduler.hpp"
 #include "session_registry.hpp"
+#include "uuid.hpp"
 
 namespace creditmeter {
 namespace detail {
@@ -55,7 +59,7 @@ std::int64_t SessionImpl::total_ms_locked() const {
 
 void SessionImpl::after_change_locked() {
   const SessionState now_state = machine_.state();
-  for (auto& change : machine_.take_changes()) queued_.push_back(Event{Event::Kind::state, std::move(change), {}});
+  for (auto& change : machine_.take_changes()) queued_.push_back(Event{Event::Kind::state, std::move(change), {}, {}});
   for (const auto& b : machine_.take_balance_events()) {
     const Event::Kind kind =
         b.kind == core::BalanceEvent::Kind::balance ? Event::Kind::balance : Event::Kind::low_balance;
@@ -65,8 +69,13 @@ void SessionImpl::after_change_locked() {
     if (kind == Event::Kind::balance && !queued_.empty() && queued_.back().kind == Event::Kind::balance) {
       queued_.back().balance = update;
     } else {
-      queued_.push_back(Event{kind, {}, update});
+      queued_.push_back(Event{kind, {}, update, {}});
     }
+  }
+  for (auto& [event, why] : machine_.take_rejected_events()) {
+    RejectedEvent r{std::move(event.event_id), std::move(event.action),
+                    static_cast<double>(event.quantity_milli) / 1000.0, std::move(why.code), std::move(why.message)};
+    queued_.push_back(Event{Event::Kind::event_rejected, {}, {}, std::move(r)});
   }
   const std::int64_t cap_ms = machine_.cap_active_ms();
   meter.cap_ns.store(cap_ms > INT64_MAX / 1000000 ? INT64_MAX : cap_ms * 1000000, std::memory_order_relaxed);
@@ -105,7 +114,8 @@ void SessionImpl::deliver_events() {
   bool any_callback;
   {
     std::lock_guard<std::mutex> lock(callback_mutex_);
-    any_callback = !detached_ && (callbacks_.on_state_change || callbacks_.on_balance || callbacks_.on_low_balance);
+    any_callback = !detached_ && (callbacks_.on_state_change || callbacks_.on_balance || callbacks_.on_low_balance ||
+                                  callbacks_.on_event_rejected);
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -160,6 +170,66 @@ void SessionImpl::stop() {
   });
 }
 
+namespace {
+// The largest quantity record() takes: its thousandths stay exact integers (2^53) everywhere.
+constexpr double kMaxEventQuantity = 1e12;
+// A recorded event waits at most this long for the scheduler to journal it (the promise is
+// 100 ms): rounded up to a 50 ms grid, so that sessions recording at once share one turn and
+// one group commit.
+core::TimePoint journal_step_at(core::TimePoint now) {
+  const core::TimePoint grid = core::kEventJournalDelay;
+  const core::TimePoint t = now + grid;
+  return t - t % grid + (t % grid == core::TimePoint::zero() ? core::TimePoint::zero() : grid);
+}
+}  // namespace
+
+std::string SessionImpl::record(const std::string& action, double quantity) {
+  check_usable();
+  if (!metered_) {
+    throw InvalidArgument("record(): session " + id_ + " is audio-only: audio-only sessions are free and offline, "
+                          "they carry no usage events");
+  }
+  if (action.empty()) throw InvalidArgument("record(): the action is empty; name what was used, e.g. \"llm_gpt4\"");
+  if (action.size() > 64) {
+    throw InvalidArgument("record(): the action is " + std::to_string(action.size()) +
+                          " bytes long; at most 64 are allowed");
+  }
+  if (action.find('\0') != std::string::npos) throw InvalidArgument("record(): the action contains a NUL byte");
+  if (std::isnan(quantity) || std::isinf(quantity) || quantity < 0) {
+    throw InvalidArgument("record(): the quantity of \"" + core::printable(action) +
+                          "\" must be a finite number >= 0");
+  }
+  if (quantity > kMaxEventQuantity) {
+    throw InvalidArgument("record(): the quantity of \"" + core::printable(action) + "\" is over 1e12");
+  }
+  core::UsageEvent event;
+  event.event_id = random_uuid();
+  event.action = action;
+  event.quantity_milli = std::llround(quantity * 1000.0);
+  event.at_ms = std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string id = event.event_id;
+  const core::TimePoint now = context_.clock->now();
+  bool changed, poke;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (final_ms_ >= 0) {
+      throw InvalidArgument("record(): session " + id_ + " is stopped; record its usage before stop()");
+    }
+    const SessionState before = machine_.state();
+    machine_.record_event(now, std::move(event), total_ms_locked());
+    changed = machine_.state() != before;  // a spending cap this event crossed pauses now
+    if (changed) after_change_locked();
+    poke = !events_poked_;
+    events_poked_ = true;
+  }
+  if (changed) {
+    notify();
+  } else if (poke) {
+    context_.scheduler->poke_at(shared_from_this(), journal_step_at(now));
+  }
+  return id;
+}
+
 SessionState SessionImpl::state() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return machine_.state();
@@ -178,10 +248,10 @@ SessionStats SessionImpl::stats() const {
   return s;
 }
 
-std::int64_t SessionImpl::flush_target() {
+SessionImpl::FlushTarget SessionImpl::flush_target() {
   std::lock_guard<std::mutex> lock(mutex_);
   machine_.request_flush();
-  return total_ms_locked();
+  return FlushTarget{total_ms_locked(), machine_.events_recorded()};
 }
 
 void SessionImpl::network_changed(bool reachable) {
@@ -189,9 +259,9 @@ void SessionImpl::network_changed(bool reachable) {
   machine_.network_changed(context_.clock->now(), reachable);
 }
 
-bool SessionImpl::delivered(std::int64_t target_ms) const {
+bool SessionImpl::delivered(const FlushTarget& target) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return machine_.delivered(target_ms);
+  return machine_.delivered(target.active_ms, target.events);
 }
 
 std::int64_t SessionImpl::unacknowledged_ms() const {
@@ -207,7 +277,9 @@ core::TimePoint SessionImpl::first_step_at() const {
 
 void SessionImpl::fill_step_locked(core::TimePoint now, std::int64_t wall_ms, Step& out) {
   out.request = machine_.next_request(now, wall_ms, total_ms_locked());
-  if (out.request) out.token = machine_.token();
+  out.events = machine_.next_event_batch(now);  // journals the events recorded since the last step
+  events_poked_ = false;
+  if (out.request || out.events) out.token = machine_.token();
   out.interval = machine_.interval();
   out.next_wakeup = machine_.next_wakeup();
   out.finished = machine_.finished();
@@ -275,6 +347,11 @@ std::vector<std::string> SessionImpl::journal_snapshot() const {
   return records;
 }
 
+void SessionImpl::set_event_rejected_callback(EventRejectedCallback callback) {
+  std::lock_guard<std::mutex> lock(callback_mutex_);
+  callbacks_.on_event_rejected = std::move(callback);
+}
+
 void SessionImpl::set_callback(StateChangeCallback callback) {
   std::lock_guard<std::mutex> lock(callback_mutex_);
   callbacks_.on_state_change = std::move(callback);
@@ -310,6 +387,7 @@ void SessionImpl::dispatch_changes(const Logger& logger) {
   for (const auto& event : events) {
     StateChangeCallback on_state;
     BalanceCallback on_balance;
+    EventRejectedCallback on_rejected;
     {
       std::lock_guard<std::mutex> lock(callback_mutex_);
       if (detached_) continue;
@@ -318,14 +396,16 @@ void SessionImpl::dispatch_changes(const Logger& logger) {
         case Event::Kind::state: on_state = callbacks_.on_state_change; break;
         case Event::Kind::balance: on_balance = callbacks_.on_balance; break;
         case Event::Kind::low_balance: on_balance = callbacks_.on_low_balance; break;
+        case Event::Kind::event_rejected: on_rejected = callbacks_.on_event_rejected; break;
       }
-      if (!on_state && !on_balance) continue;
+      if (!on_state && !on_balance && !on_rejected) continue;
       ++running_callbacks_;
       dispatching_thread_ = std::this_thread::get_id();
     }
     try {
       if (on_state) on_state(event.change);
-      else on_balance(event.balance);
+      else if (on_balance) on_balance(event.balance);
+      else on_rejected(event.rejected);
     } catch (const std::exception& e) {
       logger.error("session " + id_ + ": state-change callback threw: " + e.what());
     } catch (...) {

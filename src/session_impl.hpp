@@ -43,6 +43,7 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
     StateChangeCallback on_state_change;
     BalanceCallback on_balance;
     BalanceCallback on_low_balance;
+    EventRejectedCallback on_event_rejected;
   };
   // A metered session, or an audio-only one (`metered` false: its machine is
   // SessionMachine::audio_only, it is never billed and has no scheduler).
@@ -63,6 +64,11 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   SessionState state() const;
   Reason reason() const;
   SessionStats stats() const;
+  // Session::record: validates, then appends in memory (a short lock, no I/O); pokes the
+  // scheduler only when it must journal this session's events within 100 ms and has not been
+  // asked to yet. Returns the event id.
+  std::string record(const std::string& action, double quantity);
+  void set_event_rejected_callback(EventRejectedCallback callback);
   void set_callback(StateChangeCallback callback);
   void set_balance_callback(BalanceCallback callback, bool low_balance);
   void set_max_credits(std::optional<double> max_credits);
@@ -84,11 +90,15 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   // callback thread; the calling thread for audio-only sessions, which have none).
   void deliver_events();
   const std::shared_ptr<void>& owner() const { return context_.owner; }
-  // For flush(): the meter's total now, and a request to send it at once.
-  std::int64_t flush_target();
+  // For flush(): the meter's total and the events recorded now, and a request to send them at once.
+  struct FlushTarget {
+    std::int64_t active_ms = 0;
+    std::uint64_t events = 0;
+  };
+  FlushTarget flush_target();
   // The OS's reachability hint (Client::network_changed); the caller pokes the scheduler.
   void network_changed(bool reachable);
-  bool delivered(std::int64_t target_ms) const;
+  bool delivered(const FlushTarget& target) const;
 
   // Before the scheduler has it (start_session): when the scheduler must first step this
   // session. At once when it has a callback to run or a line to log; otherwise at its
@@ -101,7 +111,8 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   struct Step {
     bool stepped = true;
     std::optional<core::Outgoing> request;
-    std::string token;  // to authorize `request`
+    std::optional<core::Outgoing> events;  // a batch of usage events (their own lane)
+    std::string token;  // to authorize `request` and `events`
     std::chrono::milliseconds interval{60000};
     core::TimePoint next_wakeup{};
     bool finished = false;
@@ -144,13 +155,15 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   std::int64_t final_ms_ = -1;  // frozen at stop(): stats() then match the release exactly
   // Transitions and balance events, in order, for the callbacks.
   struct Event {
-    enum class Kind { state, balance, low_balance } kind;
+    enum class Kind { state, balance, low_balance, event_rejected } kind;
     StateChange change;
     BalanceUpdate balance;
+    RejectedEvent rejected;
   };
   std::vector<Event> queued_;
   bool posted_ = false;           // queued_ is with the callback thread already
   bool callbacks_open_ = false;   // see open_callbacks()
+  bool events_poked_ = false;     // the scheduler was asked to step us for recorded events
 
   // The callback and its gate: ~Session must not return while the callback runs.
   mutable std::mutex callback_mutex_;

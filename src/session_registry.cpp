@@ -14,6 +14,9 @@ void add_to_usage(ClientUsage& u, const SessionStats& st) {
   u.credits_charged += st.credits_charged;
   u.heartbeats_ok += st.heartbeats_ok;
   u.heartbeats_failed += st.heartbeats_failed;
+  u.events_recorded += st.events_recorded;
+  u.events_acknowledged += st.events_acknowledged;
+  u.events_rejected += st.events_rejected;
 }
 
 }  // namespace

@@ -56,9 +56,11 @@ HttpRequest Wire::request(const core::Outgoing& out, const std::string& token, m
       return r;
     case core::Outgoing::Kind::heartbeat: r.url = base_url_ + "/v1/runtime-tokens/heartbeat"; break;
     case core::Outgoing::Kind::release: r.url = base_url_ + "/v1/runtime-tokens/release"; break;
+    case core::Outgoing::Kind::events: r.url = base_url_ + "/v1/usage-events"; break;
   }
   r.headers.push_back("Authorization: Bearer " + token);
-  r.headers.push_back("Idempotency-Key: " + out.idempotency_key);
+  // Usage events need no key: each event's id is its idempotency.
+  if (!out.idempotency_key.empty()) r.headers.push_back("Idempotency-Key: " + out.idempotency_key);
   r.timeout = std::min(request_timeout_, std::max(interval, milliseconds(1000)));
   return r;
 }

@@ -243,6 +243,8 @@ def main():
             make_plot(scale, plot)
     if os.path.exists(P("wakeups.json")):
         wakeups_section(load(P("wakeups.json")), w, misses)
+    if os.path.exists(P("network_hints.json")):
+        hints_section(load(P("network_hints.json")), w, misses)
     if os.path.exists(P("java.json")):
         java_section(load(P("java.json")), w, misses)
     extra = os.path.join(os.path.dirname(os.path.abspath(__file__)), "BENCHMARKS.notes.md")
@@ -259,6 +261,35 @@ def main():
     if misses:
         print("\nbench: %d goal(s) missed: %s" % (len(misses), "; ".join(misses)), file=sys.stderr)
     return 1 if (check and misses) else 0
+
+
+def hints_section(h, w, misses):
+    """bench_network_hints: Client::network_changed() against the same outage without it."""
+    w("## Network hints: what `network_changed()` buys a mobile app")
+    w("")
+    w("One session renders, heartbeat every 60 s; the emulator's `refuse` fault is the network being")
+    w("gone (`bench_network_hints%s`, %d trial(s) each, a new session per trial)." % (
+        " --smoke" if h["trials"] == 1 else "", h["trials"]))
+    w("")
+    if "run" in h:  # a run apart from the rest of this page's
+        w("*Run:* %s" % h["run"])
+        w("")
+    back, gone = h["back_ms"], h["gone_attempts"]
+    w("| scenario | with the hint | without | goal | ok |")
+    w("|---|---|---|---|---|")
+    back_ok = back["hint"]["max"] < 1000
+    w("| network back after a %g s outage: until the waiting heartbeat is acknowledged | %.0f ms median, %.0f max (`true`) | %.0f ms median, %.0f max (the backoff) | one round trip (< 1 s) | %s |" % (
+        h["outage_s"], back["hint"]["median"], back["hint"]["max"], back["no_hint"]["median"], back["no_hint"]["max"],
+        "yes" if back_ok else "**MISSED**"))
+    gone_ok = gone["hint"]["max"] <= gone["no_hint"]["median"]
+    w("| network gone: attempts in the outage's first %g s | %.0f median, %.0f max (`false`: the slow probe) | %.0f median, %.0f max (the backoff) | fewer than without | %s |" % (
+        h["window_s"], gone["hint"]["median"], gone["hint"]["max"], gone["no_hint"]["median"], gone["no_hint"]["max"],
+        "yes" if gone_ok else "**MISSED**"))
+    w("")
+    if not back_ok:
+        misses.append("network hint: heartbeat acknowledged within a round trip of network_changed(true)")
+    if not gone_ok:
+        misses.append("network hint: fewer attempts after network_changed(false)")
 
 
 def wakeups_section(wk, w, misses):

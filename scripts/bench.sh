@@ -49,7 +49,7 @@ if [[ $build == 1 ]]; then
   cmake -S "$SRC" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCREDITMETER_BUILD_BENCHMARKS=ON \
     -DCREDITMETER_BUILD_TESTS=OFF -DCREDITMETER_BUILD_EXAMPLES=OFF -DCREDITMETER_BUILD_TOOLS=ON \
     -DCREDITMETER_BUILD_PYTHON=ON -DPython3_EXECUTABLE="$PY" >/dev/null
-  cmake --build "$BUILD_DIR" -j2 --target bench_hotpath bench_network bench_journal bench_shutdown \
+  cmake --build "$BUILD_DIR" -j2 --target bench_hotpath bench_network bench_network_hints bench_journal bench_shutdown \
     bench_scale bench_wakeups creditmeter_alloc_test creditmeter-emulator creditmeter_python creditmeter_bench_noop
   # The Java benchmark (bench/java), when the tree has the Java binding (a JDK was found).
   if cmake --build "$BUILD_DIR" --target help | grep -q creditmeter_java_bench; then
@@ -116,6 +116,8 @@ for n in $scale_n; do
       | tee "$RES/scale_$(printf '%06d' "$n")$suffix.json"
   done
 done
+cm_log bench "network hints: network_changed() against the same outage without it$([[ $smoke == 1 ]] || echo ' (~4 min)')"
+"$B/bench_network_hints" $([[ $smoke == 1 ]] && echo --smoke) > "$RES/network_hints.json"
 if [[ $smoke == 1 ]]; then
   cm_log bench "wake-ups of the SDK's threads (smoke: 2 s interval, 50 sessions)"
   "$B/bench_wakeups" --smoke > "$RES/wakeups.json"

@@ -61,7 +61,7 @@ std::shared_ptr<ClientImpl> ClientImpl::create(ClientOptions options, std::share
 ClientImpl::ClientImpl(ClientOptions options, std::shared_ptr<Transport> transport)
     : options_(without_secret(options)),
       clock_(options.clock ? options.clock : system_clock()),
-      logger_(options.log, options.log_level, options.api_secret),
+      logger_(options.log, options.log_level, options.api_secret, clock_),
       wire_(options.base_url, options.api_secret, options.token_provider, options.request_timeout, &logger_,
             options.min_heartbeat_interval),
       transport_(transport ? std::move(transport) : make_transport(options, *clock_)),

@@ -19,8 +19,13 @@ std::string redact(std::string message, const std::string& secret) {
   return message;
 }
 
-Logger::Logger(LogCallback sink, LogLevel threshold, std::string secret)
-    : sink_(std::move(sink)), threshold_(threshold), secret_(std::move(secret)) {}
+Logger::Logger(LogCallback sink, LogLevel threshold, std::string secret, std::shared_ptr<const Clock> clock)
+    : sink_(std::move(sink)), threshold_(threshold), secret_(std::move(secret)), clock_(std::move(clock)) {}
+
+Logger::SteadyTime Logger::now() const {
+  if (!clock_) return std::chrono::steady_clock::now();
+  return SteadyTime(std::chrono::duration_cast<std::chrono::steady_clock::duration>(clock_->now()));
+}
 
 Logger::~Logger() {
   if (!secret_.empty()) OPENSSL_cleanse(&secret_[0], secret_.size());

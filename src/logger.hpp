@@ -7,10 +7,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "core/session_messages.hpp"
+#include "creditmeter/clock.hpp"
 #include "creditmeter/log.hpp"
 
 namespace creditmeter {
@@ -22,7 +24,9 @@ class Logger {
   // How often an outage in progress is summarised.
   static constexpr std::chrono::seconds kOutageSummaryEvery{30};
 
-  Logger(LogCallback sink, LogLevel threshold, std::string secret);
+  // `clock`: the client's (an outage's times are its deadlines' times: suspended time counts,
+  // and a ManualClock drives the summaries in tests); none: the steady clock.
+  Logger(LogCallback sink, LogLevel threshold, std::string secret, std::shared_ptr<const Clock> clock = nullptr);
   ~Logger();
   void log(LogLevel level, const std::string& message) const;
   void debug(const std::string& m) const { log(LogLevel::debug, m); }
@@ -32,10 +36,10 @@ class Logger {
   bool enabled(LogLevel level) const { return level >= threshold_; }
 
   // A session's line: outage lines go through the summary, the others are logged as they are.
-  void log(const core::LogLine& line) const { log_at(line, std::chrono::steady_clock::now()); }
+  void log(const core::LogLine& line) const { log_at(line, now()); }
   // The server answered (any HTTP answer that is not an outage's): ends an outage in progress
   // with one line that says how long it lasted.
-  void server_reachable() const { reachable_at(std::chrono::steady_clock::now()); }
+  void server_reachable() const { reachable_at(now()); }
 
   // The same, at a given time (tests).
   void log_at(const core::LogLine& line, SteadyTime now) const;
@@ -52,9 +56,12 @@ class Logger {
     std::string latest;                 // the latest failure's words
   };
 
+  SteadyTime now() const;
+
   LogCallback sink_;
   LogLevel threshold_;
   std::string secret_;  // only to scrub it; wiped on destruction
+  const std::shared_ptr<const Clock> clock_;
   mutable std::mutex stderr_mutex_;
   mutable std::mutex outage_mutex_;
   mutable Outage outage_;

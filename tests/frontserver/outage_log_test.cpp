@@ -7,6 +7,8 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
+#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,6 +68,94 @@ TEST_CASE("an outage of 20 sessions logs a handful of lines, the recovery with i
   for (auto& s : sessions) {
     CHECK(emu.ledger_session(s->id()).at("active_ms").get<std::int64_t>() == s->stats().active_ms);
   }
+}
+
+TEST_CASE("5 minutes of a real outage at the client's clock: summaries at a bounded rate, the recovery with its "
+          "duration",
+          "[frontserver]") {
+  // The emulator refuses every connection for 5 minutes of a ManualClock (the client's clock,
+  // which the outage summary follows): the test moves it a second at a time and waits until
+  // every session has made its attempt of that second; the jitter is fixed at its ceiling, so
+  // the interval of 1 s is the longest wait of any retry.
+  EmulatorProcess emu;
+  const std::string secret = unique_secret("outage_clock");
+  emu.create_account(secret, "pro", 1000, 50);
+  emu.configure({{"heartbeat_interval_s", 1}, {"offline_grace_s", 10}});
+  auto clock = std::make_shared<ManualClock>();
+  std::mutex mutex;
+  std::vector<std::pair<Clock::duration, std::string>> said;  // the client's time, the line
+  ClientOptions o = client_options(emu, secret);
+  o.clock = clock;
+  o.random = [] { return 0.999; };
+  o.log = [&](LogLevel, const std::string& m) {
+    std::lock_guard<std::mutex> lock(mutex);
+    said.emplace_back(clock->now(), m);
+  };
+  Client client(o);
+  std::vector<std::unique_ptr<Session>> sessions;
+  for (int i = 0; i < 10; ++i) sessions.push_back(client.start_session());
+  const auto failed_each = [&] {
+    std::vector<std::uint64_t> n;
+    for (auto& s : sessions) n.push_back(s->stats().heartbeats_failed);
+    return n;
+  };
+  // Moves the clock by a second and waits until each session failed once more.
+  const auto one_second_of_outage = [&] {
+    const auto before = failed_each();
+    clock->advance(std::chrono::seconds(1));
+    return wait_until(
+        [&] {
+          const auto now = failed_each();
+          for (std::size_t i = 0; i < now.size(); ++i) {
+            if (now[i] <= before[i]) return false;
+          }
+          return true;
+        },
+        10s);
+  };
+  const auto outage_start = clock->now();
+  emu.fault({{"mode", "refuse"}});
+  for (int second = 0; second < 300; ++second) REQUIRE(one_second_of_outage());
+  for (auto& s : sessions) CHECK(s->state() == SessionState::paused_offline);
+  emu.clear_faults();
+  clock->advance(std::chrono::seconds(1));
+  REQUIRE(wait_until(
+      [&] {
+        for (auto& s : sessions) {
+          if (s->state() != SessionState::active) return false;
+        }
+        return true;
+      },
+      10s));
+  REQUIRE(wait_until(
+      [&] {
+        std::lock_guard<std::mutex> lock(mutex);
+        return !said.empty() && said.back().second.find("answers again after") != std::string::npos;
+      },
+      5s));
+
+  std::lock_guard<std::mutex> lock(mutex);
+  std::string all;
+  for (const auto& [t, line] : said) all += line + "\n";
+  INFO(all);
+  std::map<std::int64_t, int> per_minute;
+  int summaries = 0;
+  for (const auto& [t, line] : said) {
+    ++per_minute[std::chrono::duration_cast<std::chrono::minutes>(t - outage_start).count()];
+    if (line.find("has been unreachable for") != std::string::npos) ++summaries;
+  }
+  for (const auto& [minute, n] : per_minute) CHECK(n <= 20);
+  CHECK(said.size() <= 14);  // the first failure, the first pause, a summary every 30 s, the recovery
+  CHECK(summaries >= 8);
+  CHECK(said.front().second.find("further failures are summarised every 30 s") != std::string::npos);
+  // The recovery: one line, with the outage's duration by the client's clock and its count.
+  std::smatch m;
+  const std::string last = said.back().second;
+  const std::regex recovery("after ([0-9]+) s of outage \\(([0-9]+) failed attempts, 10 sessions paused");
+  REQUIRE(std::regex_search(last, m, recovery));
+  CHECK(std::stoi(m[1]) >= 299);
+  CHECK(std::stoi(m[1]) <= 301);
+  CHECK(std::stoull(m[2]) >= 10u * 300u);
 }
 
 TEST_CASE("100 sessions through a 5-minute outage: at most 20 lines a minute, the recovery with its duration",

@@ -9,7 +9,9 @@
 #include <atomic>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -162,6 +164,42 @@ TEST_CASE("a re-attach answered for another session is an authentication failure
   CHECK(s->id() == id);
   CHECK(foreign_heartbeats.load() == 0);
   CHECK(logs.contains("`other-session`, not `" + id + "`"));
+}
+
+TEST_CASE("a heartbeat renewing the token with another session's is not adopted", "[security][hostile]") {
+  HostileServer server;
+  std::mutex mutex;
+  std::vector<std::string> bearers;
+  const std::string foreign = jwt({{"sub", "acct_1"}, {"sid", "other-session"}, {"exp", now_s() + 3600}});
+  server.on("/v1/runtime-tokens/request", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(grant_for(requested_session(req)).dump(), "application/json");
+  });
+  server.on("/v1/runtime-tokens/heartbeat", [&](const httplib::Request& req, httplib::Response& res) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      bearers.push_back(req.get_header_value("Authorization"));
+    }
+    json a = ack();
+    a["data"]["token"] = foreign;  // lives longer than the one held: adopted, were it not another session's
+    a["data"]["expires_at"] = now_s() + 3600;
+    res.set_content(a.dump(), "application/json");
+  });
+  server.on("/v1/runtime-tokens/release",
+            [](const httplib::Request&, httplib::Response& res) { res.set_content(ack().dump(), "application/json"); });
+  LogCapture logs;
+  ClientOptions o = hostile_options(server);
+  o.log = logs.callback();
+  o.min_heartbeat_interval = 100ms;
+  Client client(o);
+  SessionOptions so;
+  so.session_id = "renew-1";
+  auto s = client.start_session(so);
+  REQUIRE(wait_until([&] { return s->stats().heartbeats_ok >= 3; }, 10s));
+  std::lock_guard<std::mutex> lock(mutex);
+  REQUIRE(bearers.size() >= 3);
+  for (const auto& b : bearers) CHECK(b == "Bearer hostile-token-1");
+  CHECK(logs.contains("`other-session`, not `renew-1`"));
+  CHECK(logs.contains("not adopted"));
 }
 
 TEST_CASE("control characters from a server never reach a message, a log line or an exception raw",

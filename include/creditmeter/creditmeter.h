@@ -162,6 +162,10 @@ typedef void (*cm_log_fn)(cm_log_level level, const char *message, void *user_da
  * secret), hands it over with cm_token_sink_set(sink, body) and returns CM_OK. Any other
  * return value (or returning CM_OK without setting the sink) refuses: the start fails with
  * CM_E_AUTHENTICATION, a renewal on the scheduler thread counts as offline and is retried.
+ * A refusal the backend got may be handed over unchanged (the error body of a 402, 401, 403,
+ * 5xx): the start then fails with its status (CM_E_INSUFFICIENT_CREDITS for a 402, ...; see
+ * cm_last_error_http_status() and cm_last_error_code()), a renewal refused with a 401 or a
+ * 403 KEY_REVOKED pauses billing (CM_REASON_AUTHENTICATION_FAILED).
  * Runs on the thread calling cm_client_start_session() for a start, and on the scheduler
  * thread for re-attach and recovery; it may block (a network call to the backend).
  * `session_id` and `sink` are valid during the call only. */

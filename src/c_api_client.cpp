@@ -12,6 +12,7 @@
 #include "c_api_enums.hpp"
 #include "c_api_support.hpp"
 #include "c_api_transport.hpp"
+#include "journal.hpp"
 
 using namespace creditmeter::c_api;
 using creditmeter::Client;
@@ -45,6 +46,22 @@ void cm_client_options_init(cm_client_options* options) {
   options->log_level = to_c(defaults.log_level);
   options->max_credits = optional_to_c(defaults.max_credits);  // unset: NAN
   options->min_heartbeat_interval_ms = ms_to_c(defaults.min_heartbeat_interval);
+}
+
+size_t cm_default_journal_dir(char* buf, size_t size) {
+  // The client's own rule (ClientImpl::open_journal: no journal_dir = default_journal_root()).
+  try {
+    const std::string dir = creditmeter::detail::default_journal_root();
+    if (buf != nullptr && size > 0) {
+      const size_t n = dir.size() < size ? dir.size() : size - 1;
+      std::memcpy(buf, dir.data(), n);
+      buf[n] = '\0';
+    }
+    return dir.size();
+  } catch (...) {  // std::bad_alloc: "none" rather than an exception into C
+    if (buf != nullptr && size > 0) buf[0] = '\0';
+    return 0;
+  }
 }
 
 cm_status cm_client_new(const cm_client_options* options, cm_client** out) {

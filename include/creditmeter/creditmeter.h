@@ -332,6 +332,16 @@ typedef struct cm_client_options {
  * NULL: no-op. */
 CREDITMETER_API void cm_client_options_init(cm_client_options *options);
 
+/* The usage journal's directory that a client without journal_dir (NULL) uses, as the
+ * environment gives it now: $XDG_STATE_HOME/creditmeter, else ~/.local/state/creditmeter.
+ * Returns its length in bytes (without the NUL), or 0 when this platform has no default state
+ * directory (neither variable holds an absolute path, as on Android): such a client runs
+ * without a journal (and logs a warning), so pass journal_dir there (an app's files directory,
+ * or "" for no journal on purpose). Copies at most size - 1 bytes and a NUL into buf, like
+ * snprintf (a return >= size means buf was too small); buf may be NULL when size is 0. Any
+ * thread; for wrappers that must refuse a client without journal_dir where there is none. */
+CREDITMETER_API size_t cm_default_journal_dir(char *buf, size_t size);
+
 /* Creates a client: validates and copies the options (every string is copied). Makes no
  * network call and starts no thread. On success *out is the new client; on failure *out is
  * NULL and the status says why (CM_E_INVALID_ARGUMENT: missing base_url or api_secret,

@@ -670,6 +670,30 @@ static void test_token_provider(void) {
   cm_emulator_stop(&emu);
 }
 
+/* cm_default_journal_dir(): the directory a client without journal_dir uses, from the
+ * environment at the call; 0 where there is none (a wrapper then requires journal_dir). */
+static void test_default_journal_dir(void) {
+  char buf[256];
+  CHECK(setenv("XDG_STATE_HOME", "/state/x", 1) == 0);
+  CHECK(setenv("HOME", "/home/u", 1) == 0);
+  CHECK(cm_default_journal_dir(buf, sizeof buf) == strlen("/state/x/creditmeter"));
+  CHECK(strcmp(buf, "/state/x/creditmeter") == 0);
+  CHECK(cm_default_journal_dir(NULL, 0) == strlen("/state/x/creditmeter")); /* the size to allocate */
+  memset(buf, 'z', sizeof buf);
+  CHECK(cm_default_journal_dir(buf, 7) == strlen("/state/x/creditmeter")); /* too small: cut, terminated */
+  CHECK(strcmp(buf, "/state") == 0 && buf[7] == 'z'); /* 6 bytes and the NUL */
+
+  CHECK(setenv("XDG_STATE_HOME", "relative/dir", 1) == 0); /* not absolute: ignored, as XDG says */
+  CHECK(cm_default_journal_dir(buf, sizeof buf) == strlen("/home/u/.local/state/creditmeter"));
+  CHECK(strcmp(buf, "/home/u/.local/state/creditmeter") == 0);
+
+  CHECK(unsetenv("XDG_STATE_HOME") == 0);
+  CHECK(unsetenv("HOME") == 0);
+  strcpy(buf, "stale");
+  CHECK(cm_default_journal_dir(buf, sizeof buf) == 0); /* no default state directory here */
+  CHECK(buf[0] == '\0');
+}
+
 /* ------------------------------------------------------------------------- main */
 
 static const cm_test_case cases[] = {
@@ -678,6 +702,7 @@ static const cm_test_case cases[] = {
     {"happy_path", test_happy_path},
     {"reentrancy", test_reentrancy},
     {"token_provider", test_token_provider},
+    {"default_journal_dir", test_default_journal_dir},
 };
 
 int main(int argc, char **argv) { return cm_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]); }

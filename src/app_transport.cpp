@@ -18,6 +18,7 @@
 #include "core/protocol.hpp"
 #include "core/time_point.hpp"
 #include "creditmeter/clock.hpp"
+#include "stop_state.hpp"
 
 namespace creditmeter {
 namespace detail {
@@ -202,7 +203,13 @@ void AppTransport::cancel(const std::shared_ptr<TransportCall>& call) {
   }
 }
 
-HttpResponse AppTransport::perform(const HttpRequest& request) {
+HttpResponse AppTransport::perform(const HttpRequest& request, const StopToken& stop) {
+  if (stop.stop_requested()) {
+    HttpResponse r;
+    r.interrupted = true;
+    r.error = "interrupted before it was sent";
+    return r;
+  }
   std::uint64_t id;
   std::shared_ptr<TransportCall> call;
   const core::TimePoint deadline = clock_.now() + request.timeout;
@@ -214,6 +221,11 @@ HttpResponse AppTransport::perform(const HttpRequest& request) {
     shared_->pending.emplace(id, Shared::Pending{call, nullptr, deadline, request.timeout, std::nullopt});
   }
   send(request, call);
+  // A stop wakes the wait below (the empty lock: a stop between its check and the wait is not missed).
+  StopCallback wake(stop, [shared = shared_] {
+    { std::lock_guard<std::mutex> lock(shared->mutex); }
+    shared->answered.notify_all();
+  });
   std::unique_lock<std::mutex> lock(shared_->mutex);
   for (;;) {
     auto it = shared_->pending.find(id);
@@ -222,6 +234,16 @@ HttpResponse AppTransport::perform(const HttpRequest& request) {
       HttpResponse answer = std::move(*it->second.answer);
       shared_->pending.erase(it);
       return answer;
+    }
+    if (stop.stop_requested()) {  // the app is asked to give up; a late completion is ignored
+      shared_->pending.erase(it);
+      lock.unlock();
+      cancel(call);
+      HttpResponse r;
+      r.interrupted = true;
+      r.request_sent = true;
+      r.error = "interrupted";
+      return r;
     }
     const core::TimePoint now = clock_.now();
     if (now >= deadline) {

@@ -20,7 +20,8 @@ class AppTransport final : public Transport {
   AppTransport(std::shared_ptr<HttpTransport> app, Clock& clock);
   ~AppTransport() override;
 
-  HttpResponse perform(const HttpRequest& request) override;
+  using Transport::perform;
+  HttpResponse perform(const HttpRequest& request, const StopToken& stop) override;
   void submit(HttpRequest request, Completion done) override;
   void poll(std::chrono::milliseconds max_wait, int wake_fd) override;
   void wakeup() override;

@@ -13,16 +13,40 @@ Client::~Client() {
   if (impl_) impl_->shutdown();
 }
 
+void Client::close() { impl_->shutdown(); }
+
+// The waiting calls hold the implementation for their length: ~Client on another thread
+// interrupts them and waits for them only until its deadline.
 std::unique_ptr<Session> Client::start_session(SessionOptions options) {
-  return detail::Access::make_session(impl_->start_session(std::move(options)));
+  return start_session(std::move(options), StopToken{});
 }
 
-bool Client::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
+std::unique_ptr<Session> Client::start_session(SessionOptions options, const StopToken& stop) {
+  const std::shared_ptr<detail::ClientImpl> impl = impl_;
+  return detail::Access::make_session(impl->start_session(std::move(options), stop));
+}
 
-CreditSummary Client::credit_summary() { return impl_->credit_summary(); }
+bool Client::flush(std::chrono::milliseconds timeout) { return flush(timeout, StopToken{}); }
+
+bool Client::flush(std::chrono::milliseconds timeout, const StopToken& stop) {
+  const std::shared_ptr<detail::ClientImpl> impl = impl_;
+  return impl->flush(timeout, stop);
+}
+
+CreditSummary Client::credit_summary() { return credit_summary(StopToken{}); }
+
+CreditSummary Client::credit_summary(const StopToken& stop) {
+  const std::shared_ptr<detail::ClientImpl> impl = impl_;
+  return impl->credit_summary(stop);
+}
 
 std::int64_t Client::estimate(const std::string& model, const std::string& surface) {
-  return impl_->estimate(model, surface);
+  return estimate(model, surface, StopToken{});
+}
+
+std::int64_t Client::estimate(const std::string& model, const std::string& surface, const StopToken& stop) {
+  const std::shared_ptr<detail::ClientImpl> impl = impl_;
+  return impl->estimate(model, surface, stop);
 }
 
 ClientUsage Client::usage() const { return impl_->usage(); }

@@ -16,6 +16,7 @@
 #endif
 #include "fork_guard.hpp"
 #include "session_impl.hpp"
+#include "stop_state.hpp"
 
 namespace creditmeter {
 namespace detail {
@@ -103,6 +104,40 @@ SessionContext ClientImpl::session_context() {
   return c;
 }
 
+// ------------------------------------------------------------------------- calls in progress
+
+// One waiting call on a user's thread: its own stop, requested by the caller's token or by
+// shutdown(), which waits (until its deadline) for every Call to leave.
+class ClientImpl::Call {
+ public:
+  Call(ClientImpl& client, const StopToken& caller)
+      : client_(client),
+        by_caller_(caller, [this] { stop_.request_stop(); }),
+        by_close_(client.closing_.get_token(), [this] { stop_.request_stop(); }) {
+    std::lock_guard<std::mutex> lock(client_.calls_mutex_);
+    ++client_.calls_;
+  }
+  ~Call() {
+    std::lock_guard<std::mutex> lock(client_.calls_mutex_);
+    if (--client_.calls_ == 0) client_.calls_left_.notify_all();
+  }
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+  StopToken token() const { return stop_.get_token(); }
+  bool stopped() const { return stop_.stop_requested(); }
+
+ private:
+  ClientImpl& client_;
+  StopSource stop_;
+  StopCallback by_caller_, by_close_;
+};
+
+Interrupted ClientImpl::interrupted(const std::string& what) const {
+  return Interrupted(what + " was interrupted: " +
+                     (closing_.stop_requested() ? std::string("the Client is closing (close() on another thread)")
+                                                : std::string("its StopToken was stopped")));
+}
+
 // ------------------------------------------------------------------------- journal
 
 void ClientImpl::open_journal(const std::string& account) {
@@ -140,7 +175,8 @@ void ClientImpl::open_journal(const std::string& account) {
 
 // ------------------------------------------------------------------------- sessions
 
-std::shared_ptr<SessionImpl> ClientImpl::start_session(SessionOptions options) {
+std::shared_ptr<SessionImpl> ClientImpl::start_session(SessionOptions options, const StopToken& stop) {
+  Call call(*this, stop);
   check_usable();
   const std::string id = check_session_options(options);
   std::shared_ptr<SessionImpl> session;
@@ -153,7 +189,22 @@ std::shared_ptr<SessionImpl> ClientImpl::start_session(SessionOptions options) {
     registry_.add(session, /*keep=*/false);
     return session;
   }
-  const core::TokenGrant grant = wire_.exchange(*transport_, id, options.model, options.surface);
+  if (call.stopped()) throw interrupted("start_session()");  // nothing was sent
+  core::TokenGrant grant;
+  try {
+    grant = wire_.exchange(*transport_, id, options.model, options.surface, call.token());
+  } catch (const CallInterrupted& e) {
+    if (e.request_sent) release_unclaimed(id, options.model, options.surface);
+    throw interrupted("start_session()");
+  }
+  if (call.stopped()) {
+    // The answer came, but the caller no longer waits for it: the session ends at once,
+    // without callbacks (its caller never gets it).
+    options.on_state_change = nullptr;
+    options.on_balance = nullptr;
+    options.on_low_balance = nullptr;
+    options.on_event_rejected = nullptr;
+  }
   const auto wall_ms = std::chrono::duration_cast<milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch()).count();
   if (wire_.api_secret().empty()) {
@@ -175,19 +226,57 @@ std::shared_ptr<SessionImpl> ClientImpl::start_session(SessionOptions options) {
       options_.idle_after);
   logger_.info("session " + grant.session_id + " started (" + options.model + "/" + options.surface +
                ", heartbeat every " + std::to_string(grant.heartbeat_interval.count()) + " ms)");
+  if (call.stopped()) {
+    session->open_callbacks();  // it has none
+    session->stop();
+    scheduler_.add(session);
+    logger_.info("session " + grant.session_id + ": its start was interrupted after the answer came: released");
+    {
+      std::lock_guard<std::mutex> lock(calls_mutex_);
+      if (calls_abandoned_) {
+        logger_.warning("session " + grant.session_id +
+                        " started after the Client shut down (a token provider outlived shutdown_timeout): "
+                        "its release cannot be sent; the server frees its slot when it expires");
+      }
+    }
+    throw interrupted("start_session()");
+  }
   scheduler_.add(session);
   return session;
 }
 
-CreditSummary ClientImpl::credit_summary() {
-  check_usable();
-  return wire_.credit_summary(*transport_);
+void ClientImpl::release_unclaimed(const std::string& session_id, const std::string& model, const std::string& surface) {
+  core::RecoveredSession r;
+  r.session_id = session_id;
+  r.model = model;
+  r.surface = surface;
+  core::SessionMachine machine(r, clock_->now(), [this] { return random01(); });
+  auto session = std::make_shared<SessionImpl>(session_context(), session_id, std::move(machine),
+                                               /*metered=*/true, SessionImpl::Callbacks{}, options_.idle_after);
+  session->open_callbacks();  // it has none
+  if (Journal* journal = journal_.get()) {
+    for (const auto& record : session->journal_snapshot()) journal->append(record);
+  }
+  logger_.info("session " + session_id +
+               ": its start was interrupted after the token exchange was sent: releasing any session the server "
+               "made for it");
+  scheduler_.add(session);
 }
 
-std::int64_t ClientImpl::estimate(const std::string& model, const std::string& surface) {
+CreditSummary ClientImpl::credit_summary(const StopToken& stop) {
+  Call call(*this, stop);
+  check_usable();
+  try {
+    return wire_.credit_summary(*transport_, call.token());
+  } catch (const CallInterrupted&) {
+    throw interrupted("credit_summary()");
+  }
+}
+
+std::int64_t ClientImpl::estimate(const std::string& model, const std::string& surface, const StopToken& stop) {
   check_model_name(model, "model");
   check_model_name(surface, "surface");
-  const CreditSummary summary = credit_summary();
+  const CreditSummary summary = credit_summary(stop);
   // The server's figure wins: it knows rates the SDK's seed card does not.
   const auto it = summary.estimated_minutes.find(model + "_" + surface);
   if (it != summary.estimated_minutes.end()) return it->second;
@@ -214,11 +303,13 @@ void ClientImpl::network_changed(bool reachable) {
   }
 }
 
-bool ClientImpl::flush(milliseconds timeout) {
+bool ClientImpl::flush(milliseconds timeout, const StopToken& stop) {
+  Call call(*this, stop);
   check_usable();
   if (timeout.count() < 0) throw InvalidArgument("flush(): timeout must not be negative");
   if (callbacks_.on_thread()) return false;  // the scheduler would wait on this callback's return
-  return scheduler_.flush(timeout);
+  // A century is forever (milliseconds::max() would overflow the clock's time points).
+  return scheduler_.flush(std::min<milliseconds>(timeout, std::chrono::hours(24 * 365 * 100)), call.token());
 }
 
 void ClientImpl::shutdown() {
@@ -229,8 +320,23 @@ void ClientImpl::shutdown() {
     shut_down_ = true;
   }
   const auto started = std::chrono::steady_clock::now();
+  // Calls in progress on other threads stop waiting and leave (an interrupted start hands
+  // the scheduler a release first); the drain below then has the rest of the deadline.
+  const core::TimePoint deadline = clock_->now() + options_.shutdown_timeout;
+  closing_.request_stop();
+  {
+    std::unique_lock<std::mutex> lock(calls_mutex_);
+    while (calls_ > 0) {
+      const core::TimePoint now = clock_->now();
+      if (now >= deadline) {
+        calls_abandoned_ = true;
+        break;
+      }
+      calls_left_.wait_for(lock, deadline - now);
+    }
+  }
   for (auto& s : registry_.all()) s->stop();
-  scheduler_.shutdown(options_.shutdown_timeout);
+  scheduler_.shutdown(std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - clock_->now())));
   // The last callbacks (the sessions' `stopped`) run before ~Client returns, unless one is
   // blocked: then shutdown keeps its deadline (at least a second for the queue to drain).
   callbacks_.shutdown(started + std::max<milliseconds>(options_.shutdown_timeout, std::chrono::seconds(1)));

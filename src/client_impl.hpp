@@ -6,6 +6,7 @@
 // Client. docs/ARCHITECTURE.md draws the parts and how they connect.
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,16 +36,27 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
 
   // The session's callbacks are held until the caller calls open_callbacks() on it, once
   // its handle exists (see SessionImpl::open_callbacks).
-  std::shared_ptr<SessionImpl> start_session(SessionOptions options);
-  CreditSummary credit_summary();
-  std::int64_t estimate(const std::string& model, const std::string& surface);
+  // The waiting calls end early when `stop` is requested or shutdown() runs (Interrupted;
+  // flush: false); see include/creditmeter/stop_token.hpp.
+  std::shared_ptr<SessionImpl> start_session(SessionOptions options, const StopToken& stop = {});
+  CreditSummary credit_summary(const StopToken& stop = {});
+  std::int64_t estimate(const std::string& model, const std::string& surface, const StopToken& stop = {});
   ClientUsage usage() const { return registry_.usage(); }
   void set_max_credits(std::optional<double> max_credits);
   void network_changed(bool reachable);
-  bool flush(std::chrono::milliseconds timeout);
+  bool flush(std::chrono::milliseconds timeout, const StopToken& stop = {});
+  // Interrupts the calls in progress and waits for them to leave, then stops every session
+  // and drains; all of it within shutdown_timeout. Idempotent.
   void shutdown();
 
  private:
+  class Call;
+  // A start interrupted after its token exchange may have reached the server: the session the
+  // server may have made is re-attached and released with 0 ms, like a dead process's
+  // session (journalled first, so a crash before then leaves it to the next Client).
+  void release_unclaimed(const std::string& session_id, const std::string& model, const std::string& surface);
+  // Interrupted for `what`, saying who stopped it.
+  Interrupted interrupted(const std::string& what) const;
   ClientImpl(ClientOptions options, std::shared_ptr<Transport> transport);
   // True in a fork()ed child: inherited SDK locks may be held by threads that do not exist
   // there, so inherited objects must neither lock nor join (docs/LIFECYCLE.md).
@@ -70,6 +82,12 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   std::mt19937_64 prng_;
   mutable std::mutex shutdown_mutex_;
   bool shut_down_ = false;
+
+  StopSource closing_;  // requested by shutdown(): every Call in progress stops
+  std::mutex calls_mutex_;
+  std::condition_variable calls_left_;
+  int calls_ = 0;             // Calls in progress
+  bool calls_abandoned_ = false;  // shutdown() stopped waiting for them (its deadline passed)
 };
 
 // Builds the public handles from their internals (the constructors are private).

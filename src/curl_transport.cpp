@@ -1,6 +1,7 @@
 #include "curl_transport.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cctype>
 #include <cstring>
 #include <limits>
@@ -8,6 +9,7 @@
 
 #include "core/protocol.hpp"
 #include "creditmeter/version.h"
+#include "stop_state.hpp"
 
 namespace creditmeter {
 namespace detail {
@@ -93,11 +95,6 @@ bool connection_died(CURLcode code) {
          code == CURLE_HTTP2_STREAM;
 }
 
-int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  const auto* abort = static_cast<const std::atomic<bool>*>(user);
-  return abort != nullptr && abort->load() ? 1 : 0;  // non-zero aborts the transfer
-}
-
 std::string describe(CURLcode code, const char* detail, bool too_large, bool headers_too_large) {
   if (headers_too_large) return "server answer headers larger than 64 KiB";
   if (too_large) return "server answer larger than 1 MiB";
@@ -133,14 +130,16 @@ CurlTransport::~CurlTransport() {
     curl_easy_cleanup(entry.first);
   }
   for (CURL* easy : idle_async_) curl_easy_cleanup(easy);
-  for (CURL* easy : idle_sync_) curl_easy_cleanup(easy);
+  for (const SyncHandle& h : idle_sync_) {
+    curl_easy_cleanup(h.easy);
+    curl_multi_cleanup(h.multi);
+  }
   curl_multi_cleanup(multi_);
 }
 
 // What never changes for a handle is set once, when it is created (curl_easy_reset and a
-// full set of options per transfer was half of the scheduler's CPU per heartbeat). Handles of
-// the synchronous pool also get the abort callback; the scheduler's never need it.
-CURL* CurlTransport::new_handle(bool synchronous) const {
+// full set of options per transfer was half of the scheduler's CPU per heartbeat).
+CURL* CurlTransport::new_handle() const {
   CURL* easy = curl_easy_init();
   if (easy == nullptr) return nullptr;
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -156,11 +155,6 @@ CURL* CurlTransport::new_handle(bool synchronous) const {
   if (!config_.proxy.empty()) curl_easy_setopt(easy, CURLOPT_PROXY, config_.proxy.c_str());
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-  if (synchronous) {
-    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &abort_sync_);
-  }
   return easy;
 }
 
@@ -226,37 +220,97 @@ void CurlTransport::finish(Transfer& t, CURLcode code) {
   }
 }
 
-CURL* CurlTransport::take_sync_handle() {
+CurlTransport::SyncHandle CurlTransport::take_sync_handle() {
   std::lock_guard<std::mutex> lock(sync_mutex_);
-  if (idle_sync_.empty()) return new_handle(true);
-  CURL* easy = idle_sync_.back();
-  idle_sync_.pop_back();
-  return easy;
+  SyncHandle h;
+  if (!idle_sync_.empty()) {
+    h = idle_sync_.back();
+    idle_sync_.pop_back();
+  } else {
+    h.easy = new_handle();
+    h.multi = h.easy != nullptr ? curl_multi_init() : nullptr;
+    if (h.multi == nullptr) {
+      if (h.easy != nullptr) curl_easy_cleanup(h.easy);
+      return SyncHandle{};
+    }
+  }
+  busy_sync_.push_back(h.multi);
+  return h;
 }
 
-void CurlTransport::return_sync_handle(CURL* easy) {
+void CurlTransport::return_sync_handle(SyncHandle handle) {
   std::lock_guard<std::mutex> lock(sync_mutex_);
-  idle_sync_.push_back(easy);  // kept: its connection stays alive for the next call
+  busy_sync_.erase(std::find(busy_sync_.begin(), busy_sync_.end(), handle.multi));
+  idle_sync_.push_back(handle);  // kept: its connection stays alive in its multi for the next call
 }
 
-HttpResponse CurlTransport::perform(const HttpRequest& request) {
-  CURL* easy = take_sync_handle();
-  if (easy == nullptr) {
-    HttpResponse r;
+CURLcode CurlTransport::run_sync(const SyncHandle& h, const StopToken& stop, std::chrono::milliseconds timeout,
+                                 bool& interrupted) {
+  curl_multi_add_handle(h.multi, h.easy);
+  StopCallback wake(stop, [multi = h.multi] { curl_multi_wakeup(multi); });
+  // The poll's own limit is only a backstop: libcurl shortens it to the transfer's timeouts.
+  const int backstop = static_cast<int>(std::min<long long>(timeout.count() + 1000, INT_MAX));
+  CURLcode result = CURLE_OK;
+  for (;;) {
+    int running = 0;
+    curl_multi_perform(h.multi, &running);
+    if (running == 0) {
+      int left = 0;
+      while (CURLMsg* m = curl_multi_info_read(h.multi, &left)) {
+        if (m->msg == CURLMSG_DONE) result = m->data.result;
+      }
+      break;
+    }
+    if (stop.stop_requested() || abort_sync_.load()) {
+      interrupted = true;
+      break;
+    }
+    curl_multi_poll(h.multi, nullptr, 0, backstop, nullptr);
+  }
+  curl_multi_remove_handle(h.multi, h.easy);  // mid-transfer: closes its connection
+  return result;
+}
+
+HttpResponse CurlTransport::perform(const HttpRequest& request, const StopToken& stop) {
+  HttpResponse r;
+  if (stop.stop_requested()) {
+    r.interrupted = true;
+    r.error = "interrupted before it was sent";
+    return r;
+  }
+  SyncHandle h = take_sync_handle();
+  if (h.easy == nullptr) {
     r.error = "out of memory (curl_easy_init)";
     return r;
   }
   Transfer t;
   t.request = request;
-  configure(easy, t);
-  CURLcode code = curl_easy_perform(easy);
-  if (retry_on_new_connection(easy, t, code)) code = curl_easy_perform(easy);
-  long status = 0;
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-  t.response.status = static_cast<int>(status);
-  finish(t, code);
-  detach(easy);
-  return_sync_handle(easy);
+  configure(h.easy, t);
+  bool interrupted = false;
+  CURLcode code = run_sync(h, stop, request.timeout, interrupted);
+  if (!interrupted && retry_on_new_connection(h.easy, t, code)) code = run_sync(h, stop, request.timeout, interrupted);
+  if (interrupted) {
+    curl_off_t sent = 0;
+    long request_bytes = 0;
+    curl_easy_getinfo(h.easy, CURLINFO_REQUEST_SIZE, &request_bytes);
+    curl_easy_getinfo(h.easy, CURLINFO_SIZE_UPLOAD_T, &sent);
+    t.response = HttpResponse{};
+    t.response.request_sent = request_bytes > 0 || sent > 0;
+    if (stop.stop_requested()) {
+      t.response.interrupted = true;
+      t.response.error = "interrupted";
+    } else {
+      t.response.aborted = true;
+      t.response.error = "aborted (client shutting down)";
+    }
+  } else {
+    long status = 0;
+    curl_easy_getinfo(h.easy, CURLINFO_RESPONSE_CODE, &status);
+    t.response.status = static_cast<int>(status);
+    finish(t, code);
+  }
+  detach(h.easy);
+  return_sync_handle(h);
   return std::move(t.response);
 }
 
@@ -280,7 +334,7 @@ void CurlTransport::start_queued() {
       easy = idle_async_.back();
       idle_async_.pop_back();
     } else {
-      easy = new_handle(false);
+      easy = new_handle();
     }
     if (easy == nullptr) {
       t->response.error = "out of memory (curl_easy_init)";
@@ -356,6 +410,10 @@ void CurlTransport::wakeup() { curl_multi_wakeup(multi_); }
 
 void CurlTransport::abort_all() {
   abort_sync_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(sync_mutex_);
+    for (CURLM* multi : busy_sync_) curl_multi_wakeup(multi);
+  }
   std::vector<std::unique_ptr<Transfer>> aborted;
   for (auto& entry : active_) {
     curl_multi_remove_handle(multi_, entry.first);  // closes the transfer at once

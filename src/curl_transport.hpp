@@ -34,7 +34,8 @@ class CurlTransport final : public Transport {
   explicit CurlTransport(CurlConfig config);
   ~CurlTransport() override;
 
-  HttpResponse perform(const HttpRequest& request) override;
+  using Transport::perform;
+  HttpResponse perform(const HttpRequest& request, const StopToken& stop) override;
   void submit(HttpRequest request, Completion done) override;
   void poll(std::chrono::milliseconds max_wait, int wake_fd) override;
   void wakeup() override;
@@ -44,15 +45,24 @@ class CurlTransport final : public Transport {
 
  private:
   struct Transfer;
-  CURL* new_handle(bool synchronous) const;
+  CURL* new_handle() const;
   static void configure(CURL* easy, Transfer& transfer);
   static void detach(CURL* easy);
   static void finish(Transfer& transfer, CURLcode code);
   static bool retry_on_new_connection(CURL* easy, Transfer& transfer, CURLcode code);
   void start_queued();
   std::vector<std::unique_ptr<Transfer>> collect_finished();
-  CURL* take_sync_handle();
-  void return_sync_handle(CURL* easy);
+  // A synchronous call's handle in a multi handle of its own, so that its wait (a
+  // curl_multi_poll) can be woken by a stop, and its connection stays alive between calls.
+  struct SyncHandle {
+    CURLM* multi = nullptr;
+    CURL* easy = nullptr;
+  };
+  SyncHandle take_sync_handle();
+  void return_sync_handle(SyncHandle handle);
+  // Runs one transfer of `handle` to its end, or until `stop` or abort_all() (`interrupted`).
+  CURLcode run_sync(const SyncHandle& handle, const StopToken& stop, std::chrono::milliseconds timeout,
+                    bool& interrupted);
 
   CurlConfig config_;
   CURLM* multi_ = nullptr;
@@ -62,7 +72,8 @@ class CurlTransport final : public Transport {
   std::atomic<std::size_t> in_flight_{0};
 
   std::mutex sync_mutex_;
-  std::vector<CURL*> idle_sync_;
+  std::vector<SyncHandle> idle_sync_;
+  std::vector<CURLM*> busy_sync_;  // woken by abort_all()
   std::atomic<bool> abort_sync_{false};
 };
 

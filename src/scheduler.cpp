@@ -10,6 +10,7 @@
 #include "journal.hpp"
 #include "logger.hpp"
 #include "session_registry.hpp"
+#include "stop_state.hpp"
 #include "wire.hpp"
 
 namespace creditmeter {
@@ -324,7 +325,7 @@ void Scheduler::on_response(const std::shared_ptr<SessionImpl>& session, core::O
 
 // ---------------------------------------------------------------------------- flush
 
-bool Scheduler::flush(milliseconds timeout) {
+bool Scheduler::flush(milliseconds timeout, const StopToken& stop) {
   if (on_scheduler_thread()) return false;  // would wait on itself
   Clock& clock = parts_.clock;
   const core::TimePoint deadline = clock.now() + timeout;
@@ -334,6 +335,11 @@ bool Scheduler::flush(milliseconds timeout) {
     targets.emplace_back(s, target);
     poke(s);
   }
+  // A stop wakes the wait (the empty lock: a stop between its check and the wait is not missed).
+  StopCallback wake(stop, [this] {
+    { std::lock_guard<std::mutex> lock(mutex_); }
+    progress_.notify_all();
+  });
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     const std::uint64_t seen = turns_;
@@ -343,13 +349,13 @@ bool Scheduler::flush(milliseconds timeout) {
     lock.lock();
     if (done) return true;
     const core::TimePoint now = clock.now();
-    if (now >= deadline || !running_) return false;
+    if (now >= deadline || !running_ || stop.stop_requested()) return false;
     // Until the deadline or the loop's next turn that made progress, nothing in between (a
     // jump of a ManualClock notifies too). The wait runs on the steady clock, which stops
     // while the device is suspended: a flush that spans a suspend ends late, never early.
     // (In slices of a day at most: the steady clock's time_point must not overflow.)
     progress_.wait_for(lock, std::min<core::TimePoint>(deadline - now, std::chrono::hours(24)),
-                       [&] { return turns_ != seen || !running_ || clock.now() >= deadline; });
+                       [&] { return turns_ != seen || !running_ || clock.now() >= deadline || stop.stop_requested(); });
   }
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/session_machine.hpp"
+#include "creditmeter/stop_token.hpp"
 #include "session_impl.hpp"
 #include "transport.hpp"
 #include "wake_timer.hpp"
@@ -54,8 +55,9 @@ class Scheduler {
   void poke_at(std::shared_ptr<SessionImpl> session, core::TimePoint when);
   // The spending cap over all sessions (nullopt: none). Already validated.
   void set_client_cap(std::optional<double> cap);
-  // See Client::flush(). False at once on the scheduler thread (it would wait on itself).
-  bool flush(std::chrono::milliseconds timeout);
+  // See Client::flush(). False at once on the scheduler thread (it would wait on itself), and
+  // as soon as `stop` is requested.
+  bool flush(std::chrono::milliseconds timeout, const StopToken& stop = {});
   // Drains for at most `timeout`, then aborts what is in flight and ends the thread; joins
   // unless called on the scheduler thread itself (then the thread ends on its own).
   void shutdown(std::chrono::milliseconds timeout);

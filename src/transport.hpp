@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "creditmeter/stop_token.hpp"
 #include "creditmeter/transport.hpp"
 
 namespace creditmeter {
@@ -23,6 +24,8 @@ struct HttpResponse {
   std::string location;     // the Location header of a redirect (never followed), if any
   std::string error;        // why there is no usable answer (transport, TLS, size cap)
   bool aborted = false;     // cancelled by abort_all() (shutdown)
+  bool interrupted = false; // perform() ended by its StopToken (status 0)
+  bool request_sent = false;  // with `interrupted`: some of the request was on the wire (the server may act on it)
 };
 
 using Completion = std::function<void(HttpResponse)>;
@@ -30,8 +33,11 @@ using Completion = std::function<void(HttpResponse)>;
 class Transport {
  public:
   virtual ~Transport() = default;
-  // Synchronous request from any thread (token exchange at start, credit summary).
-  virtual HttpResponse perform(const HttpRequest& request) = 0;
+  // Synchronous request from any thread (token exchange at start, credit summary). Returns at
+  // once, `interrupted`, when `stop` is requested before or during it (the transfer is
+  // closed); otherwise at the answer or the request's timeout.
+  virtual HttpResponse perform(const HttpRequest& request, const StopToken& stop) = 0;
+  HttpResponse perform(const HttpRequest& request) { return perform(request, StopToken{}); }
   // Asynchronous request, scheduler thread only: `done` runs later inside poll().
   virtual void submit(HttpRequest request, Completion done) = 0;
   // Scheduler thread: drives transfers, waits up to `max_wait` for I/O, wakeup() or

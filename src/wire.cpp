@@ -218,7 +218,7 @@ HttpResponse Wire::provide_token(const std::string& session_id) const {
 }
 
 core::TokenGrant Wire::exchange(Transport& transport, const std::string& session_id, const std::string& model,
-                                const std::string& surface) const {
+                                const std::string& surface, const StopToken& stop) const {
   HttpResponse response;
   if (token_provider_) {
     try {
@@ -242,7 +242,8 @@ core::TokenGrant Wire::exchange(Transport& transport, const std::string& session
     core::Outgoing out;
     out.kind = core::Outgoing::Kind::token_exchange;
     out.body = core::token_request_body(model, surface, session_id);
-    response = transport.perform(request(out, "", request_timeout_));
+    response = transport.perform(request(out, "", request_timeout_), stop);
+    if (response.interrupted) throw CallInterrupted("the token exchange was interrupted", response.request_sent);
   }
   if (response.status < 200 || response.status >= 300) {
     if (token_provider_) throw_for_provider(response, "start a session");
@@ -286,7 +287,7 @@ core::TokenGrant Wire::exchange(Transport& transport, const std::string& session
   return grant;
 }
 
-CreditSummary Wire::credit_summary(Transport& transport) const {
+CreditSummary Wire::credit_summary(Transport& transport, const StopToken& stop) const {
   if (api_secret_.empty()) {
     throw InvalidArgument("credit_summary() needs the API secret; in secretless mode ask your backend");
   }
@@ -295,7 +296,8 @@ CreditSummary Wire::credit_summary(Transport& transport) const {
   r.url = base_url_ + "/v2/credit-summaries";
   r.headers = {"Accept: application/json", "api-secret: " + api_secret_};
   r.timeout = request_timeout_;
-  const HttpResponse response = transport.perform(r);
+  const HttpResponse response = transport.perform(r, stop);
+  if (response.interrupted) throw CallInterrupted("the credit summary request was interrupted", response.request_sent);
   if (response.status < 200 || response.status >= 300) throw_for(response, "read the credit summary");
   try {
     return core::parse_credit_summary(response.body);

@@ -13,12 +13,21 @@
 #include "core/protocol.hpp"
 #include "creditmeter/credit_summary.hpp"
 #include "creditmeter/options.hpp"
+#include "creditmeter/stop_token.hpp"
 #include "transport.hpp"
 
 namespace creditmeter {
 namespace detail {
 
 class Logger;
+
+// A synchronous call ended by its StopToken; `request_sent`: the server may have acted on it
+// (a token exchange may have made a session, which the Client then releases).
+class CallInterrupted : public Interrupted {
+ public:
+  CallInterrupted(const std::string& message, bool sent) : Interrupted(message), request_sent(sent) {}
+  bool request_sent;
+};
 
 class Wire {
  public:
@@ -53,11 +62,12 @@ class Wire {
 
   // --- the synchronous calls (the caller's thread) -------------------------------------
   // The token exchange at start: through the provider, or `transport.perform`. Throws the
-  // typed error of a refusal (AuthenticationError, InsufficientCredits, ...).
+  // typed error of a refusal (AuthenticationError, InsufficientCredits, ...), CallInterrupted
+  // when `stop` ends the request (a token provider runs to its end: it is the app's code).
   core::TokenGrant exchange(Transport& transport, const std::string& session_id, const std::string& model,
-                            const std::string& surface) const;
+                            const std::string& surface, const StopToken& stop = {}) const;
   // GET /v2/credit-summaries. Throws InvalidArgument in secretless mode, else like exchange().
-  CreditSummary credit_summary(Transport& transport) const;
+  CreditSummary credit_summary(Transport& transport, const StopToken& stop = {}) const;
 
   const std::string& base_url() const { return base_url_; }
   const std::string& api_secret() const { return api_secret_; }

@@ -25,7 +25,8 @@ class FakeTransport final : public detail::Transport {
     sync_handler_ = std::move(handler);
   }
 
-  detail::HttpResponse perform(const detail::HttpRequest& request) override {
+  using detail::Transport::perform;
+  detail::HttpResponse perform(const detail::HttpRequest& request, const StopToken&) override {
     Handler handler;
     {
       std::lock_guard<std::mutex> lock(mutex_);

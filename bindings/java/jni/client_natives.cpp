@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "contexts.hpp"
 #include "jvm.hpp"
@@ -22,6 +23,12 @@ void set_ms(uint32_t& field, jlong ms) {
 }  // namespace
 
 jbyteArray JNICALL last_error(JNIEnv* env, jclass) { return new_utf8(env, cm_last_error()); }
+
+jbyteArray JNICALL default_journal_dir(JNIEnv* env, jclass) {
+  std::string dir(cm_default_journal_dir(nullptr, 0), '\0');  // "" where there is none
+  if (!dir.empty()) dir.resize(cm_default_journal_dir(&dir[0], dir.size() + 1));
+  return new_utf8(env, dir.c_str());
+}
 
 jbyteArray JNICALL enum_name(JNIEnv* env, jclass, jint kind, jint code) {
   switch (kind) {

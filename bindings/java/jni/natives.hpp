@@ -10,6 +10,7 @@ namespace creditmeter_jni {
 // client_natives.cpp
 jbyteArray JNICALL last_error(JNIEnv* env, jclass);
 jbyteArray JNICALL enum_name(JNIEnv* env, jclass, jint kind, jint code);
+jbyteArray JNICALL default_journal_dir(JNIEnv* env, jclass);
 jint JNICALL client_new(JNIEnv* env, jclass, jbyteArray base_url, jbyteArray api_secret, jbyteArray ca_file,
                         jbyteArray pinned_public_key, jbyteArray proxy, jbyteArray journal_dir,
                         jint allow_insecure_http, jlong shutdown_timeout_ms, jlong connect_timeout_ms,

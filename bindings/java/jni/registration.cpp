@@ -13,6 +13,7 @@ namespace {
 const JNINativeMethod kNatives[] = {
     CM_NATIVE("lastError", "()[B", last_error),
     CM_NATIVE("enumName", "(II)[B", enum_name),
+    CM_NATIVE("defaultJournalDir", "()[B", default_journal_dir),
     CM_NATIVE("clientNew", "([B[B[B[B[B[BIJJJJDILio/creditmeter/ClientCallbacks;ZZLio/creditmeter/TransportBridge;[J)I",
               client_new),
     CM_NATIVE("transportComplete", "(JI[[B[B)I", transport_complete),

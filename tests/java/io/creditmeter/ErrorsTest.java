@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,16 +136,60 @@ class ErrorsTest {
   }
 
   @Test
-  void withoutADefaultStateDirectoryTheJournalDirIsRequired() {
-    String vendor = System.getProperty("java.vendor");
-    System.setProperty("java.vendor", "The Android Project"); // how Android's runtime names itself
-    try {
-      ClientOptions options = new ClientOptions().baseUrl(emulator.baseUrl).apiSecret("sk_x");
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Client(options));
-      assertTrue(e.getMessage().contains("journalDir"), e.getMessage());
-      new Client(options.journalDir("")).close(); // "" = no journal, explicitly
-    } finally {
-      System.setProperty("java.vendor", vendor);
+  void withoutADefaultStateDirectoryTheJournalDirIsRequired() throws Exception {
+    // A child JVM per environment: whether there is a default state directory is the
+    // library's answer (cm_default_journal_dir), read from the environment it runs in.
+    String none = runJournalProbe(null, null);
+    assertTrue(none.contains("unset: IllegalArgumentException") && none.contains("journalDir"), none);
+    assertTrue(none.contains("empty: ok"), none); // "" = no journal, explicitly
+    String xdg = runJournalProbe(journal.toString(), null);
+    assertTrue(xdg.contains("unset: ok") && xdg.contains("empty: ok"), xdg);
+    assertTrue(Files.isDirectory(journal.resolve("creditmeter")), "the default journal is used: " + xdg);
+    String home = runJournalProbe(null, journal.resolve("home").toString());
+    assertTrue(home.contains("unset: ok"), home);
+    assertTrue(Files.isDirectory(journal.resolve("home/.local/state/creditmeter")), home);
+  }
+
+  /** Runs {@link JournalProbe} in a JVM whose environment holds only the given variables. */
+  private static String runJournalProbe(String xdgStateHome, String home) throws Exception {
+    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    ProcessBuilder builder = new ProcessBuilder(java, "-Xcheck:jni",
+        "-Djava.library.path=" + System.getProperty("java.library.path"),
+        "-cp", System.getProperty("java.class.path"), JournalProbe.class.getName(), emulator.baseUrl,
+        emulator.createAccount("creator", 100))
+        .redirectErrorStream(true);
+    builder.environment().remove("XDG_STATE_HOME");
+    builder.environment().remove("HOME");
+    if (xdgStateHome != null) {
+      builder.environment().put("XDG_STATE_HOME", xdgStateHome);
+    }
+    if (home != null) {
+      builder.environment().put("HOME", home);
+    }
+    Process child = builder.start();
+    String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(child.waitFor(60, TimeUnit.SECONDS), output);
+    assertEquals(0, child.exitValue(), output);
+    assertFalse(output.contains("WARNING"), "-Xcheck:jni in the child: " + output);
+    return output;
+  }
+
+  /** The child JVM: a client without journalDir, then one with "", each started and flushed. */
+  static final class JournalProbe {
+    public static void main(String[] args) {
+      for (String label : new String[] {"unset", "empty"}) {
+        ClientOptions options = new ClientOptions().baseUrl(args[0]).apiSecret(args[1]);
+        if (label.equals("empty")) {
+          options.journalDir("");
+        }
+        try (Client client = new Client(options)) {
+          client.startSession(new SessionOptions()).close();
+          client.flush(Duration.ofSeconds(10));
+          System.out.println(label + ": ok");
+        } catch (IllegalArgumentException e) {
+          System.out.println(label + ": IllegalArgumentException: " + e.getMessage());
+        }
+      }
     }
   }
 }

@@ -42,9 +42,12 @@ public final class Client implements AutoCloseable {
    */
   public Client(ClientOptions options) {
     Arguments.notNull(options, "options");
-    if (options.journalDir == null && !Platform.hasDefaultStateDirectory()) {
-      throw new IllegalArgumentException("journalDir is required on this platform (it has no default state directory):"
-          + " pass the app's files directory (Android: context.getFilesDir().getPath()) or \"\" to run without a journal");
+    // The library knows whether the platform has a default state directory (none on
+    // Android): without one, an unset journalDir would silently mean no journal.
+    if (options.journalDir == null && Native.defaultJournalDir().length == 0) {
+      throw new IllegalArgumentException("journalDir is required here (this platform has no default state directory:"
+          + " neither XDG_STATE_HOME nor HOME is set, as on Android): pass the app's files directory"
+          + " (Android: context.getFilesDir().getPath()) or \"\" to run without a journal");
     }
     ClientCallbacks callbacks = new ClientCallbacks(options.log, options.tokenProvider);
     TransportBridge transport = options.transport == null ? null : new TransportBridge(options.transport, callbacks);

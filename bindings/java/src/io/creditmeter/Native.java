@@ -17,6 +17,9 @@ final class Native {
 
   static native byte[] enumName(int kind, int code);
 
+  /** cm_default_journal_dir: where a client without journalDir journals; empty where nowhere. */
+  static native byte[] defaultJournalDir();
+
   static native int clientNew(byte[] baseUrl, byte[] apiSecret, byte[] caFile, byte[] pinnedPublicKey,
       byte[] proxy, byte[] journalDir, int allowInsecureHttp, long shutdownTimeoutMs, long connectTimeoutMs,
       long requestTimeoutMs, long idleAfterMs, double maxCredits, int logLevel, ClientCallbacks callbacks,

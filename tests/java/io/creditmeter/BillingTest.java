@@ -4,37 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Money: out of credits pauses (PAUSED_BILLING), a top-up resumes; spending caps. */
-class BillingTest {
-  private static Emulator emulator;
-  @TempDir Path journal;
-
-  @BeforeAll
-  static void startEmulator() throws Exception {
-    emulator = new Emulator();
-    emulator.configure(0.2, 5);
-  }
-
-  @AfterAll
-  static void stopEmulator() {
-    emulator.close();
-  }
-
+class BillingTest extends EmulatorSuite {
   @Test
   void outOfCreditsPausesAndATopUpResumes() throws Exception {
     // 0.02 credits buy 0.6 s of essence/cloud (2 credits a minute).
-    String secret = emulator.createAccount("creator", 0.02);
+    String secret = account(0.02);
     Recorder changes = new Recorder();
     AtomicReference<BalanceUpdate> low = new AtomicReference<>();
-    try (Client client = new Client(emulator.options(secret, journal))) {
+    try (Client client = client(secret)) {
       Session session = client.startSession(new SessionOptions().onStateChange(changes).onLowBalance(low::set));
       try (Renderer renderer = new Renderer(session)) {
         assertTrue(Wait.until(() -> changes.saw(SessionState.PAUSED_BILLING, Reason.INSUFFICIENT_CREDITS),
@@ -56,9 +38,9 @@ class BillingTest {
 
   @Test
   void aSpendingCapPausesAndRaisingItResumes() throws Exception {
-    String secret = emulator.createAccount("creator", 100);
+    String secret = account(100);
     Recorder changes = new Recorder();
-    try (Client client = new Client(emulator.options(secret, journal))) {
+    try (Client client = client(secret)) {
       Session session = client.startSession(new SessionOptions().maxCredits(0.01).onStateChange(changes));
       try (Renderer renderer = new Renderer(session)) {
         assertTrue(Wait.until(() -> changes.saw(SessionState.PAUSED_BILLING, Reason.SPEND_CAP), Duration.ofSeconds(20)),

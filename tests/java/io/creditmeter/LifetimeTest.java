@@ -8,39 +8,21 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Lifetimes: a client closed under running sessions, throwing listeners, released references. */
-class LifetimeTest {
-  private static Emulator emulator;
-  @TempDir Path journal;
-
-  @BeforeAll
-  static void startEmulator() throws Exception {
-    emulator = new Emulator();
-    emulator.configure(0.2, 5);
-  }
-
-  @AfterAll
-  static void stopEmulator() {
-    emulator.close();
-  }
-
+class LifetimeTest extends EmulatorSuite {
   @Test
   void aClientClosedWhileSessionsRunStopsThemAndDeliversTheirUsage() throws Exception {
-    String secret = emulator.createAccount("creator", 100);
+    String secret = account(100);
     Recorder first = new Recorder();
     Recorder second = new Recorder();
-    Client client = new Client(emulator.options(secret, journal));
+    Client client = client(secret);
     Session a = client.startSession(new SessionOptions().onStateChange(first));
     Session b = client.startSession(new SessionOptions().onStateChange(second));
     try (Renderer ra = new Renderer(a); Renderer rb = new Renderer(b)) {
@@ -65,13 +47,13 @@ class LifetimeTest {
 
   @Test
   void aListenerThatThrowsIsLoggedAndTheSessionGoesOn() {
-    String secret = emulator.createAccount("creator", 100);
+    String secret = account(100);
     List<String> log = new CopyOnWriteArrayList<>();
     AtomicInteger calls = new AtomicInteger();
     PrintStream stderr = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try (Client client = new Client(emulator.options(secret, journal).log((level, line) -> log.add(level + " " + line)));
+    try (Client client = new Client(options(secret).log((level, line) -> log.add(level + " " + line)));
          Session session = client.startSession(new SessionOptions().onStateChange(change -> {
            calls.incrementAndGet();
            throw new IllegalStateException("listener bug " + change.to());
@@ -91,8 +73,8 @@ class LifetimeTest {
 
   @Test
   void afterStoppedTheListenerNoLongerKeepsItsSessionReachable() {
-    String secret = emulator.createAccount("creator", 100);
-    try (Client client = new Client(emulator.options(secret, journal))) {
+    String secret = account(100);
+    try (Client client = client(secret)) {
       Recorder changes = new Recorder();
       WeakReference<Session> weak = startAndStop(client, changes);
       assertTrue(Wait.until(() -> changes.saw(SessionState.STOPPED), Duration.ofSeconds(5)));
@@ -116,8 +98,8 @@ class LifetimeTest {
 
   @Test
   void aListenerMayCloseItsClient() {
-    String secret = emulator.createAccount("creator", 100);
-    Client client = new Client(emulator.options(secret, journal));
+    String secret = account(100);
+    Client client = client(secret);
     Recorder changes = new Recorder();
     Session session = client.startSession(new SessionOptions().onStateChange(change -> {
       changes.accept(change);

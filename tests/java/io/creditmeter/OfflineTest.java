@@ -4,41 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Outages: inside the grace rendering goes on; past it the session pauses, announced, and resumes. */
-class OfflineTest {
-  private static Emulator emulator;
-  @TempDir Path journal;
-
+class OfflineTest extends EmulatorSuite {
   @BeforeAll
-  static void startEmulator() throws Exception {
-    emulator = new Emulator();
+  static void shortGrace() {
     // An outage shorter than grace - interval - backoff cap (3 - 0.5 - 0.5 s) never pauses.
     emulator.configure(0.5, 3);
   }
 
-  @AfterAll
-  static void stopEmulator() {
-    emulator.close();
-  }
-
-  @AfterEach
-  void clearFaults() {
-    emulator.clearFaults();
-  }
-
   @Test
   void anOutageInsideTheGraceNeverPausesAndLosesNothing() throws Exception {
-    String secret = emulator.createAccount("creator", 100);
+    String secret = account(100);
     Recorder changes = new Recorder();
-    try (Client client = new Client(emulator.options(secret, journal))) {
+    try (Client client = client(secret)) {
       Session session = client.startSession(new SessionOptions().onStateChange(changes));
       try (Renderer renderer = new Renderer(session)) {
         assertTrue(Wait.until(() -> session.stats().heartbeatsOk() >= 1, Duration.ofSeconds(10)));
@@ -59,9 +41,9 @@ class OfflineTest {
 
   @Test
   void pastTheGraceTheSessionPausesAnnouncedAndResumesWhenTheServerIsBack() throws Exception {
-    String secret = emulator.createAccount("creator", 100);
+    String secret = account(100);
     Recorder changes = new Recorder();
-    try (Client client = new Client(emulator.options(secret, journal))) {
+    try (Client client = client(secret)) {
       Session session = client.startSession(new SessionOptions().onStateChange(changes));
       try (Renderer renderer = new Renderer(session)) {
         assertTrue(Wait.until(() -> renderer.frames() > 10, Duration.ofSeconds(10)));
@@ -81,8 +63,8 @@ class OfflineTest {
 
   @Test
   void networkChangedRetriesAWaitingHeartbeatAtOnce() throws Exception {
-    String secret = emulator.createAccount("creator", 100);
-    try (Client client = new Client(emulator.options(secret, journal))) {
+    String secret = account(100);
+    try (Client client = client(secret)) {
       client.networkChanged(false); // the OS says offline: no crash, retries slow down
       client.networkChanged(true);
       Session session = client.startSession(new SessionOptions());

@@ -6,44 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Secretless mode: a Java TokenProvider plays the app's backend; the client holds no secret. */
-class SecretlessTest {
-  private static Emulator emulator;
-  @TempDir Path journal;
-
-  @BeforeAll
-  static void startEmulator() throws Exception {
-    emulator = new Emulator();
-    emulator.configure(0.2, 5);
-  }
-
-  @AfterAll
-  static void stopEmulator() {
-    emulator.close();
-  }
-
-  @AfterEach
-  void clearFaults() {
-    emulator.clearFaults();
-  }
-
+class SecretlessTest extends EmulatorSuite {
   private ClientOptions secretless(TokenProvider provider) {
     return new ClientOptions().baseUrl(emulator.baseUrl).journalDir(journal.toString()).tokenProvider(provider);
   }
 
   @Test
   void startsThroughTheProviderAndReattachesFromTheSchedulerThread() throws Exception {
-    String secret = emulator.createAccount("creator", 100); // known to the "backend" only
+    String secret = account(100); // known to the "backend" only
     List<Thread> callers = new CopyOnWriteArrayList<>();
     List<String> ids = new CopyOnWriteArrayList<>();
     TokenProvider backend = sessionId -> {

@@ -4,41 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A session's life against the emulator: start, heartbeats, listeners, stop, the ledger. */
-class SessionTest {
-  private static Emulator emulator;
-  @TempDir Path journal;
-
-  @BeforeAll
-  static void startEmulator() throws Exception {
-    emulator = new Emulator();
-    emulator.configure(0.2, 5);
-  }
-
-  @AfterAll
-  static void stopEmulator() {
-    emulator.close();
-  }
-
+class SessionTest extends EmulatorSuite {
   @Test
   void startHeartbeatsStopAndTheLedgerEqualsTheStats() throws Exception {
-    String secret = emulator.createAccount("creator", 100);
+    String secret = account(100);
     Recorder changes = new Recorder();
     AtomicReference<BalanceUpdate> balance = new AtomicReference<>();
     Session kept;
-    try (Client client = new Client(emulator.options(secret, journal))) {
+    try (Client client = client(secret)) {
       try (Session session = client.startSession(new SessionOptions().model("essence").surface("cloud")
           .onStateChange(changes).onBalance(balance::set))) {
         kept = session;
@@ -72,8 +54,8 @@ class SessionTest {
 
   @Test
   void activeTimeLiesWithinTheRenderTime() throws Exception {
-    String secret = emulator.createAccount("creator", 100);
-    try (Client client = new Client(emulator.options(secret, journal))) {
+    String secret = account(100);
+    try (Client client = client(secret)) {
       Session session = client.startSession(new SessionOptions());
       long rendered;
       try (Renderer renderer = new Renderer(session)) {
@@ -90,9 +72,9 @@ class SessionTest {
 
   @Test
   void pauseAndResumeAreImmediateAndAnnounced() {
-    String secret = emulator.createAccount("creator", 100);
+    String secret = account(100);
     Recorder changes = new Recorder();
-    try (Client client = new Client(emulator.options(secret, journal));
+    try (Client client = client(secret);
          Session session = client.startSession(new SessionOptions().onStateChange(changes))) {
       session.pause();
       assertEquals(SessionState.PAUSED_BY_USER, session.state(), "state on return");
@@ -111,9 +93,9 @@ class SessionTest {
 
   @Test
   void audioOnlySessionsAreFreeAndCallBackOnTheCallingThread() {
-    String secret = emulator.createAccount("creator", 100);
+    String secret = account(100);
     Recorder changes = new Recorder();
-    try (Client client = new Client(emulator.options(secret, journal))) {
+    try (Client client = client(secret)) {
       Session session = client.startSession(new SessionOptions().audioOnly(true).onStateChange(changes));
       session.frame();
       session.stop();
@@ -126,8 +108,8 @@ class SessionTest {
 
   @Test
   void creditSummaryReportsTheAccount() {
-    String secret = emulator.createAccount("creator", 42);
-    try (Client client = new Client(emulator.options(secret, journal))) {
+    String secret = account(42);
+    try (Client client = client(secret)) {
       CreditSummary summary = client.creditSummary();
       assertEquals(42.0, summary.balance(), 1e-9);
       assertEquals("creator", summary.plan());
@@ -138,9 +120,9 @@ class SessionTest {
 
   @Test
   void flushInsideAListenerReturnsFalseAtOnce() {
-    String secret = emulator.createAccount("creator", 100);
+    String secret = account(100);
     AtomicReference<Boolean> flushed = new AtomicReference<>();
-    try (Client client = new Client(emulator.options(secret, journal));
+    try (Client client = client(secret);
          Session session = client.startSession(new SessionOptions())) {
       session.onStateChange(change -> flushed.set(client.flush(Duration.ofSeconds(30))));
       session.pause();

@@ -2,7 +2,9 @@
 # The wheel route, offline: python3 -m build --no-isolation --wheel (Debian python3-build),
 # reusing a configured build tree; the wheel installed with pip into a CLEAN venv (no system
 # site packages, no package index) where a smoke script runs a metered creditmeter.aio session
-# against the emulator and checks that the server's figure equals the client's.
+# against the emulator and checks that the server's figure equals the client's; then the whole
+# pytest suite (tests/python) runs with the system pytest against that installed wheel: the
+# venv's site-packages first on the path (pytest itself is not installable in the venv: no index).
 #
 # Environment: PYTHON (default /usr/bin/python3), CREDITMETER_CMAKE_BUILD_DIR (a configured build
 # tree, required), CREDITMETER_EMULATOR (the emulator binary).
@@ -43,4 +45,9 @@ async def main() -> None:
 asyncio.run(main())
 PY
 (cd "$work" && env -u PYTHONPATH "$root/examples/run_with_emulator.sh" "$work/venv/bin/python" "$work/smoke.py" "$work/venv")
+site="$("$work/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+echo "check_wheel: the pytest suite against the wheel installed in $site"
+(cd "$work" && env -u PYTHONPATH PYTHONPATH="$site" CREDITMETER_EXPECT_PACKAGE_DIR="$site" \
+  NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost \
+  "$PYTHON" -m pytest -q -p no:cacheprovider --rootdir "$root/tests/python" "$root/tests/python")
 echo "check_wheel: passed"

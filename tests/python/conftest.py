@@ -121,6 +121,17 @@ class Emulator:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _tested_package() -> None:
+    """check_wheel.sh runs the suite against an installed wheel: make sure that is what imports."""
+    expected = os.environ.get("CREDITMETER_EXPECT_PACKAGE_DIR")
+    if expected:
+        import creditmeter
+
+        where = os.path.realpath(creditmeter.__file__)
+        assert where.startswith(os.path.realpath(expected) + os.sep), where
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _hermetic_env(tmp_path_factory: pytest.TempPathFactory):
     """No proxy for loopback, and journals in a temporary state directory."""
     saved = {k: os.environ.get(k) for k in ("NO_PROXY", "no_proxy", "XDG_STATE_HOME")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 
@@ -101,3 +102,26 @@ async def test_aclose_ends_a_flush_in_progress(emulator, make_aio_client):
     assert client.closed
     with pytest.raises(creditmeter.Error):
         await client.start_session()
+
+
+async def test_a_cancelled_start_against_a_hanging_server_ends_its_thread_and_leaves_nothing(emulator, make_aio_client):
+    # The server makes the session, then holds the answer: the cancel interrupts the native
+    # exchange itself (its thread ends at once, it does not wait out request_timeout), and the
+    # C++ client re-attaches and releases the session the server made.
+    secret = emulator.create_account("free", 50, max_concurrent=1)
+    client = make_aio_client(secret, request_timeout=30.0)
+    abandoned_id = str(uuid.uuid4())
+    emulator.fault(mode="hang", apply=True, count=1, path="/v1/runtime-tokens/request")
+    start = asyncio.ensure_future(client.start_session(session_id=abandoned_id))
+    assert await eventually(lambda: not emulator.admin("GET", "/admin/faults")["faults"], 5)  # held by the server
+    start.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await start
+    assert await eventually(lambda: not any(t.name == "creditmeter-aio-start" for t in threading.enumerate()), 5)
+    assert await client.flush(10.0)  # the re-attach and the release of the session nobody received
+    row = emulator.ledger_session(abandoned_id)
+    assert row["released"] is True and row["active_ms"] == 0 and row["credits_charged"] == 0
+    async with await client.start_session() as session:  # the one slot is free again
+        session.frame()
+    assert await client.flush(5.0)
+    ledger_equals_stats(emulator, session)

@@ -29,6 +29,7 @@ from ._errors import (
     ConcurrencyLimitError,
     Error,
     InsufficientCredits,
+    Interrupted,
     InvalidArgument,
     NetworkError,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "ConcurrencyLimitError",
     "NetworkError",
     "InvalidArgument",
+    "Interrupted",
     "STATES",
     "REASONS",
     "__version__",

@@ -38,7 +38,7 @@ async def call_in_thread(
     fn: Callable[[], T],
     *,
     name: str,
-    on_cancel: Optional[Callable[[], None]] = None,
+    on_cancel: Optional[Callable[[], object]] = None,
     on_abandoned: Optional[Callable[[T], None]] = None,
 ) -> T:
     """Runs fn() on a new thread named `name` and returns (or raises) what it does."""

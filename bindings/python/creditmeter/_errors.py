@@ -13,6 +13,7 @@ __all__ = [
     "ConcurrencyLimitError",
     "NetworkError",
     "InvalidArgument",
+    "Interrupted",
 ]
 
 
@@ -60,4 +61,12 @@ class InvalidArgument(Error, ValueError):
     """An option or argument is invalid (a malformed base_url, a negative timeout, ...).
 
     Also a :class:`ValueError`, so ``except ValueError`` catches it too.
+    """
+
+
+class Interrupted(Error):
+    """A waiting call (``start_session``, ``flush``'s callers aside, ``credit_summary``,
+    ``estimate``) was ended early: ``close()`` ran on another thread. A start interrupted this
+    way leaves no session behind: whatever session the server made for it is released, and
+    nothing is billed. (Ctrl-C raises ``KeyboardInterrupt`` instead, with the same guarantee.)
     """

@@ -136,33 +136,46 @@ class Client:
         handover.on_state_change = on_state_change
         handover.on_balance = on_balance
         handover.on_low_balance = on_low_balance
+        # A cancel stops the native call: the exchange ends at once and the C++ client releases
+        # whatever session the server made for it (the thread then ends with Interrupted).
+        stop = _native._CallStop()
         native = await call_in_thread(
             lambda: self._native.start_session(
                 *args,
                 on_state_change=handover.state_hook,
                 on_balance=handover.balance_hook if on_balance is not None else None,
                 on_low_balance=handover.low_balance_hook if on_low_balance is not None else None,
+                _stop=stop,
                 **kwargs,
             ),
             name="creditmeter-aio-start",
-            on_abandoned=_stop_unclaimed(handover),
+            on_cancel=stop.request_stop,
+            on_abandoned=_stop_unclaimed(handover),  # it had returned just before the cancel
         )
         return Session(native, handover)
 
     async def flush(self, *args: Any, **kwargs: Any) -> bool:
         """Sends all unreported usage and waits for the acknowledgement, off the loop."""
-        cancel = _native._FlushCancel()
+        stop = _native._CallStop()
         return await call_in_thread(
-            lambda: self._native.flush(*args, _cancel=cancel, **kwargs),
+            lambda: self._native.flush(*args, _stop=stop, **kwargs),
             name="creditmeter-aio-flush",
-            on_cancel=cancel.cancel,
+            on_cancel=stop.request_stop,
         )
 
     async def credit_summary(self) -> _native.CreditSummary:
-        return await call_in_thread(self._native.credit_summary, name="creditmeter-aio-summary")
+        stop = _native._CallStop()
+        return await call_in_thread(
+            lambda: self._native.credit_summary(_stop=stop), name="creditmeter-aio-summary", on_cancel=stop.request_stop
+        )
 
     async def estimate(self, *args: Any, **kwargs: Any) -> int:
-        return await call_in_thread(lambda: self._native.estimate(*args, **kwargs), name="creditmeter-aio-estimate")
+        stop = _native._CallStop()
+        return await call_in_thread(
+            lambda: self._native.estimate(*args, _stop=stop, **kwargs),
+            name="creditmeter-aio-estimate",
+            on_cancel=stop.request_stop,
+        )
 
     def usage(self) -> _native.ClientUsage:
         return self._native.usage()

@@ -24,6 +24,8 @@ void init_errors(py::module_& m);
 // StateChange, SessionStats, BalanceUpdate, ClientUsage, CreditSummary: before the classes whose
 // methods return them, so their docstrings name the Python types.
 void init_value_types(py::module_& m);
+// _CallStop: before Client, whose waiting calls take one.
+void init_interruptible(py::module_& m);
 // Session: before Client, whose start_session() returns one.
 void init_session(py::module_& m);
 void init_client(py::module_& m);

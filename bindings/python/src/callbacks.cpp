@@ -10,35 +10,13 @@
 
 #include "conversions.hpp"
 #include "interpreter_exit.hpp"
+#include "py_callable.hpp"
 
 namespace creditmeter_python {
 
 thread_local bool t_callback_thread = false;
 
 namespace {
-
-// A Python callable owned by C++ code. The SDK copies std::function objects freely on its
-// own threads: they hold a shared_ptr<PyCallable> (copying it needs no GIL), and the last
-// owner's destructor takes the GIL to drop the reference (or leaks it at exit).
-struct PyCallable {
-  explicit PyCallable(py::object f) : fn(std::move(f)) {}
-  PyCallable(const PyCallable&) = delete;
-  PyCallable& operator=(const PyCallable&) = delete;
-  ~PyCallable() {
-    if (PyGILState_Check()) {  // already under the GIL (a Python thread)
-      fn = py::object();
-      return;
-    }
-    PyEntry entry;
-    if (!entry.ok()) {
-      fn.release();  // the interpreter is going away: leaking beats crashing
-      return;
-    }
-    py::gil_scoped_acquire gil;
-    fn = py::object();
-  }
-  py::object fn;
-};
 
 // Logs the Python exception `err` (from a user callback) through logging.getLogger
 // ("creditmeter"); falls back to sys.unraisablehook. Under the GIL.
@@ -95,29 +73,6 @@ cm::BalanceCallback make_balance_callback(py::object fn, std::string what) {
       log_callback_exception(err, "the " + what + " callback");
     } catch (const std::exception& e) {
       write_stderr(what + " callback failed: " + e.what());
-    }
-  };
-}
-
-cm::LogCallback make_log_callback(py::object fn) {
-  std::shared_ptr<PyCallable> holder;
-  if (!fn.is_none()) holder = std::make_shared<PyCallable>(std::move(fn));
-  return [holder](cm::LogLevel level, const std::string& message) {
-    PyEntry entry;
-    if (!entry.ok()) {
-      if (level >= cm::LogLevel::warning) write_stderr(message);
-      return;
-    }
-    py::gil_scoped_acquire gil;
-    try {
-      if (holder) {
-        holder->fn(cm::to_string(level), message);
-      } else {
-        py::module_::import("logging").attr("getLogger")("creditmeter").attr("log")(python_level(level), "%s",
-                                                                                   message);
-      }
-    } catch (py::error_already_set& err) {
-      err.discard_as_unraisable("creditmeter log callback");
     }
   };
 }

@@ -4,6 +4,7 @@
 // exception (the token provider, whose failure the SDK handles).
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "binding.hpp"
@@ -22,7 +23,11 @@ cm::StateChangeCallback make_state_callback(py::object fn, std::string session_l
 // None -> no callback; else `fn` must be callable. `what` names the callback in errors and logs ("on_balance").
 cm::BalanceCallback make_balance_callback(py::object fn, std::string what);
 // None -> the 'creditmeter' logger of Python's logging module; else fn(level: str, message: str).
+// Lines reach Python on the log relay's thread, never on the SDK thread that logs (log_relay.cpp).
 cm::LogCallback make_log_callback(py::object fn);
+// At interpreter exit: waits (at most `timeout`) until the lines already logged reached Python.
+// Under the GIL, which it releases meanwhile.
+void drain_log_relay(std::chrono::milliseconds timeout);
 // fn(session_id) -> str, bytes or a dict (serialised as JSON).
 cm::TokenProvider make_token_provider(py::object fn);
 

@@ -91,8 +91,12 @@ void PyClient::close() {
   std::shared_ptr<cm::Client> last;
   {
     std::lock_guard<std::mutex> lock(g_registry_mutex);
-    closing_ = true;
     last = std::move(client_);
+  }
+  if (!last) return;
+  {
+    py::gil_scoped_release nogil;
+    last->close();
   }
   ClientRef ref{std::move(last)};
 }
@@ -100,7 +104,8 @@ void PyClient::close() {
 SessionHolder PyClient::start_session(const std::string& model, const std::string& surface, bool audio_only,
                                       py::object on_state_change, const std::string& session_id,
                                       py::object on_balance, py::object on_low_balance, double low_balance_minutes,
-                                      std::optional<double> low_balance_credits, std::optional<double> max_credits) {
+                                      std::optional<double> low_balance_credits, std::optional<double> max_credits,
+                                      const CallStop* stop) {
   cm::SessionOptions so;
   so.on_balance = make_balance_callback(std::move(on_balance), "on_balance");
   so.on_low_balance = make_balance_callback(std::move(on_low_balance), "on_low_balance");
@@ -118,53 +123,26 @@ SessionHolder PyClient::start_session(const std::string& model, const std::strin
     so.on_state_change = make_state_callback(std::move(on_state_change), "");
   }
   ClientRef c = get();
-  std::shared_ptr<cm::Session> session;
-  {
-    py::gil_scoped_release nogil;
-    session = c->start_session(std::move(so));
-  }
+  std::shared_ptr<cm::Session> session = call_interruptibly(
+      stop, [&](const cm::StopToken& token) { return c->start_session(std::move(so), token); });
   return std::make_unique<PySession>(std::move(session));
 }
 
-bool PyClient::flush(double timeout_s, const FlushCancel* cancel) {
-  const std::int64_t total = to_ms(timeout_s, "flush(): timeout", /*allow_infinite=*/true);
-  // The C++ rule (False at once on a callback thread), checked here because the slices below
-  // would otherwise repeat it without end.
-  if (t_callback_thread) return false;
+bool PyClient::flush(double timeout_s, const CallStop* stop) {
+  const std::int64_t ms = to_ms(timeout_s, "flush(): timeout", /*allow_infinite=*/true);
+  const milliseconds timeout = ms < 0 ? milliseconds::max() : milliseconds(ms);  // inf: no limit
   ClientRef c = get();
-  // The C++ flush cannot be woken before its timeout, so it waits in slices: between them
-  // close() on another thread, a cancel (creditmeter.aio) and Ctrl-C are seen.
-  using clock = std::chrono::steady_clock;
-  const auto slice = milliseconds(100);
-  const auto deadline = total < 0 ? clock::time_point::max() : clock::now() + milliseconds(total);
-  for (;;) {
-    milliseconds wait = slice;
-    if (total >= 0) {
-      const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock::now());
-      wait = std::max(milliseconds(0), std::min(slice, left));
-    }
-    bool done;
-    {
-      py::gil_scoped_release nogil;
-      done = c->flush(wait);
-    }
-    if (done) return true;
-    if (closing_ || (cancel != nullptr && cancel->cancelled)) return false;
-    if (PyErr_CheckSignals() != 0) throw py::error_already_set();  // Ctrl-C
-    if (clock::now() >= deadline) return false;
-  }
+  return call_interruptibly(stop, [&](const cm::StopToken& token) { return c->flush(timeout, token); });
 }
 
-cm::CreditSummary PyClient::credit_summary() {
+cm::CreditSummary PyClient::credit_summary(const CallStop* stop) {
   ClientRef c = get();
-  py::gil_scoped_release nogil;
-  return c->credit_summary();
+  return call_interruptibly(stop, [&](const cm::StopToken& token) { return c->credit_summary(token); });
 }
 
-std::int64_t PyClient::estimate(const std::string& model, const std::string& surface) {
+std::int64_t PyClient::estimate(const std::string& model, const std::string& surface, const CallStop* stop) {
   ClientRef c = get();
-  py::gil_scoped_release nogil;
-  return c->estimate(model, surface);
+  return call_interruptibly(stop, [&](const cm::StopToken& token) { return c->estimate(model, surface, token); });
 }
 
 cm::ClientUsage PyClient::usage() {
@@ -180,10 +158,6 @@ void PyClient::set_max_credits(std::optional<double> max_credits) {
 }
 
 void init_client(py::module_& m) {
-  py::class_<FlushCancel>(m, "_FlushCancel", "Ends a Client.flush() in progress (creditmeter.aio).")
-      .def(py::init<>())
-      .def("cancel", [](FlushCancel& f) { f.cancelled = true; });
-
   auto client_class = py::class_<PyClient>(m, "Client",
                        "One Client per account and server. Makes no network call until start_session(). "
                        "A context manager: leaving the `with` block calls close().")
@@ -200,19 +174,22 @@ void init_client(py::module_& m) {
            py::arg("audio_only") = false, py::kw_only(), py::arg("on_state_change") = py::none(),
            py::arg("session_id") = "", py::arg("on_balance") = py::none(), py::arg("on_low_balance") = py::none(),
            py::arg("low_balance_minutes") = 5.0, py::arg("low_balance_credits") = py::none(),
-           py::arg("max_credits") = py::none(),
-           "The synchronous token exchange (releases the GIL). Raises AuthenticationError, "
-           "InsufficientCredits, ConcurrencyLimitError, NetworkError or InvalidArgument. "
+           py::arg("max_credits") = py::none(), py::arg("_stop") = py::none(),
+           "The synchronous token exchange (releases the GIL; Ctrl-C and close() on another thread "
+           "interrupt it). Raises AuthenticationError, "
+           "InsufficientCredits, ConcurrencyLimitError, NetworkError, InvalidArgument or Interrupted. "
            "on_balance/on_low_balance take a BalanceUpdate; the low-balance threshold is "
            "low_balance_credits when given, else low_balance_minutes of runtime at the session's rate; "
            "max_credits caps the session's spending (see docs/CREDITS.md).")
       .def("flush", checked(&PyClient::flush), py::arg("timeout_s") = 5.0, py::kw_only(),
-           py::arg("_cancel") = py::none(),
+           py::arg("_stop") = py::none(),
            "Sends all unreported usage and waits up to timeout_s seconds (float, inf = no limit) for "
            "the acknowledgement. True when all was acknowledged. Releases the GIL; Ctrl-C interrupts it, "
            "close() on another thread ends it (False).")
-      .def("credit_summary", checked(&PyClient::credit_summary), "GET /v2/credit-summaries (releases the GIL).")
+      .def("credit_summary", checked(&PyClient::credit_summary), py::kw_only(), py::arg("_stop") = py::none(),
+           "GET /v2/credit-summaries (releases the GIL; Ctrl-C and close() interrupt it: Interrupted).")
       .def("estimate", checked(&PyClient::estimate), py::arg("model") = "essence", py::arg("surface") = "cloud",
+           py::kw_only(), py::arg("_stop") = py::none(),
            "Whole minutes the balance buys for model/surface: the server's figure when it sends one, else "
            "floor(balance / rate) of the rate card. Raises InvalidArgument for an unknown pair "
            "(releases the GIL; one server call).")
@@ -221,7 +198,8 @@ void init_client(py::module_& m) {
            "Sets (credits >= 0) or removes (None) the spending cap over all this client's sessions; "
            "raising or removing it resumes the sessions it held.")
       .def("close", checked(&PyClient::close),
-           "Stops every session and delivers usage for at most shutdown_timeout. Idempotent.")
+           "Stops every session and delivers usage for at most shutdown_timeout, interrupting the calls "
+           "of other threads in progress. Idempotent.")
       .def_property_readonly("closed", checked(&PyClient::closed));
   context_manager(client_class, &PyClient::close, "close()");
 }

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "binding.hpp"
+#include "interruptible.hpp"
 #include "session.hpp"
 
 namespace creditmeter_python {
@@ -19,11 +20,6 @@ struct ClientRef {
   std::shared_ptr<cm::Client> ptr;
   ~ClientRef();
   cm::Client* operator->() const { return ptr.get(); }
-};
-
-// creditmeter._native._FlushCancel: creditmeter.aio cancels the flush of a cancelled task with it.
-struct FlushCancel {
-  std::atomic<bool> cancelled{false};
 };
 
 // Calls that may wait release the GIL (rule 1 of interpreter_exit.hpp). The C++ client is
@@ -48,30 +44,29 @@ class PyClient {
   // The C++ client for one call; an Error once closed.
   ClientRef get() const;
   bool closed() const;
-  // Stops every session of the client and delivers their usage for at most
-  // shutdown_timeout. Idempotent. Sessions stay usable for stats(). Wakes flush() calls in
-  // progress on other threads (they return False); the last of them to leave shuts down.
+  // cm::Client::close() with the GIL released: stops every session and delivers their usage
+  // for at most shutdown_timeout, interrupting the calls in progress on other threads
+  // (start_session and credit_summary raise Interrupted, flush returns False). Idempotent.
+  // Sessions stay usable for stats().
   void close();
-  // Called by the atexit hook with the registry lock held: close() without the shutdown.
-  std::shared_ptr<cm::Client> take() {
-    closing_ = true;
-    return std::move(client_);
-  }
+  // Called by the atexit hook with the registry lock held: the client, for it to close.
+  std::shared_ptr<cm::Client> take() { return std::move(client_); }
 
+  // The waiting calls: `stop` (creditmeter.aio) ends them early, like close() and Ctrl-C
+  // (interruptible.hpp).
   SessionHolder start_session(const std::string& model, const std::string& surface, bool audio_only,
                               py::object on_state_change, const std::string& session_id, py::object on_balance,
                               py::object on_low_balance, double low_balance_minutes,
-                              std::optional<double> low_balance_credits, std::optional<double> max_credits);
-  // `cancel` (creditmeter.aio) ends the wait early, like close() and Ctrl-C.
-  bool flush(double timeout_s, const FlushCancel* cancel);
-  cm::CreditSummary credit_summary();
-  std::int64_t estimate(const std::string& model, const std::string& surface);
+                              std::optional<double> low_balance_credits, std::optional<double> max_credits,
+                              const CallStop* stop);
+  bool flush(double timeout_s, const CallStop* stop);
+  cm::CreditSummary credit_summary(const CallStop* stop);
+  std::int64_t estimate(const std::string& model, const std::string& surface, const CallStop* stop);
   cm::ClientUsage usage();
   void set_max_credits(std::optional<double> max_credits);
 
  private:
   std::shared_ptr<cm::Client> client_;  // guarded by g_registry_mutex
-  std::atomic<bool> closing_{false};     // close() ran: flush() calls in progress return
 };
 
 }  // namespace creditmeter_python

@@ -37,6 +37,8 @@ void translate(std::exception_ptr p) {
     raise_python("NetworkError", e);
   } catch (const cm::InvalidArgument& e) {
     raise_python("InvalidArgument", e);
+  } catch (const cm::Interrupted& e) {
+    raise_python("Interrupted", e);
   } catch (const cm::Error& e) {
     raise_python("Error", e);
   }

@@ -26,6 +26,8 @@ namespace {
 // shutdown_timeout, together rather than one after another), then make sure no SDK thread is
 // inside Python or about to enter it.
 void at_exit() {
+  if (g_exiting.load()) return;
+  drain_log_relay(std::chrono::seconds(1));  // lines logged so far still reach Python
   if (g_exiting.exchange(true)) return;
   std::vector<std::shared_ptr<cm::Session>> sessions;
   std::vector<std::shared_ptr<cm::Client>> clients;
@@ -34,7 +36,7 @@ void at_exit() {
     for (auto& entry : g_sessions) {
       if (auto s = entry.second.lock()) sessions.push_back(std::move(s));
     }
-    for (PyClient* c : g_clients) {  // take() also wakes their flush() calls in progress
+    for (PyClient* c : g_clients) {
       if (auto p = c->take()) clients.push_back(std::move(p));
     }
   }
@@ -50,12 +52,17 @@ void at_exit() {
     }
   }
   sessions.clear();  // a Python object may still own them: ~Session runs with its dealloc
-  // ~Client (flush for at most shutdown_timeout, then join) on one thread per client. A flush()
-  // in progress on another thread holds its client for up to one more slice, and runs ~Client
-  // itself when it leaves last: wait for every client to be gone.
+  // close() (interrupt the calls in progress on other threads, then deliver for at most
+  // shutdown_timeout) on one thread per client. A call in progress holds its client until it
+  // has left (at once, interrupted): wait for every client to be gone.
   std::vector<std::weak_ptr<cm::Client>> gone(clients.begin(), clients.end());
   std::vector<std::thread> shutdowns;
-  for (auto& c : clients) shutdowns.emplace_back([c = std::move(c)]() mutable { c.reset(); });
+  for (auto& c : clients) {
+    shutdowns.emplace_back([c = std::move(c)]() mutable {
+      c->close();
+      c.reset();
+    });
+  }
   clients.clear();
   for (auto& t : shutdowns) t.join();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);

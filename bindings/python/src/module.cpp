@@ -7,7 +7,9 @@
 //   errors.cpp            C++ exceptions -> creditmeter._errors
 //   conversions.cpp       float seconds, log levels, the value types (StateChange, SessionStats, ...)
 //   callbacks.cpp         Python callables run by the SDK's threads
+//   log_relay.cpp         SDK log lines to Python on a thread of their own (never the I/O thread)
 //   session.cpp           creditmeter.Session and its fast frame()/may_render()
+//   interruptible.cpp     waiting calls that Ctrl-C, close() and creditmeter.aio end at once
 //   client.cpp            creditmeter.Client
 //   interpreter_exit.cpp  the atexit hook; the GIL rules are in interpreter_exit.hpp
 
@@ -22,6 +24,7 @@ PYBIND11_MODULE(_native, m) {
   // when the method is defined).
   init_errors(m);
   init_value_types(m);
+  init_interruptible(m);
   init_session(m);
   init_client(m);
   init_interpreter_exit(m);

@@ -1,6 +1,9 @@
 #include "args.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <limits>
 
 namespace cli {
@@ -35,6 +38,11 @@ std::string ParsedArgs::get(const std::string& name, const std::string& fallback
   return it == values.end() ? fallback : it->second;
 }
 
+std::vector<std::string> ParsedArgs::all(const std::string& name) const {
+  const auto it = repeated.find(name);
+  return it == repeated.end() ? std::vector<std::string>() : it->second;
+}
+
 ParsedArgs parse_args(int argc, const char* const* argv,
                       std::vector<OptionSpec> (*command_options)(const std::string& command)) {
   // One pass: before the command word only the common options exist; the word adds its own.
@@ -61,7 +69,7 @@ ParsedArgs parse_args(int argc, const char* const* argv,
       throw UsageError("unknown option '--" + name + "'" +
                        (parsed.command.empty() ? std::string() : " for '" + parsed.command + "'"));
     }
-    if (parsed.has(name)) throw UsageError("option '--" + name + "' given twice");
+    if (parsed.has(name) && !spec->repeatable) throw UsageError("option '--" + name + "' given twice");
     if (!spec->takes_value) {
       if (eq != std::string::npos) throw UsageError("option '--" + name + "' takes no value");
       parsed.values[name] = "";
@@ -71,6 +79,7 @@ ParsedArgs parse_args(int argc, const char* const* argv,
       if (i + 1 >= argc) throw UsageError("option '--" + name + "' needs a value");
       parsed.values[name] = argv[++i];
     }
+    if (spec->repeatable) parsed.repeated[name].push_back(parsed.values[name]);
   }
   return parsed;
 }
@@ -132,6 +141,16 @@ std::int64_t parse_count(const std::string& text, std::int64_t min, std::int64_t
   std::int64_t value = 0;
   for (char c : text) push_digit(value, c);  // 18 digits cannot overflow
   if (value < min || value > max) throw UsageError(message);
+  return value;
+}
+
+double parse_amount(const std::string& text, const std::string& what) {
+  const bool readable = !text.empty() && !std::isspace(static_cast<unsigned char>(text[0])) && text[0] != '-';
+  char* end = nullptr;
+  const double value = readable ? std::strtod(text.c_str(), &end) : NAN;
+  if (end == nullptr || *end != '\0' || !std::isfinite(value)) {
+    throw UsageError(what + " must be a number >= 0 (e.g. 12.5), not '" + text + "'");
+  }
   return value;
 }
 

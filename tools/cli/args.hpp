@@ -34,6 +34,7 @@ class UsageError : public std::runtime_error {
 struct OptionSpec {
   std::string name;  // without the leading "--"
   bool takes_value;
+  bool repeatable = false;  // may be given more than once (ParsedArgs::all() has every value)
 };
 
 // The options every command accepts: --base-url, --api-secret, --json, --help, --version.
@@ -41,16 +42,20 @@ const std::vector<OptionSpec>& common_options();
 
 struct ParsedArgs {
   std::string command;                        // first positional word; empty when none
-  std::map<std::string, std::string> values;  // option name -> value ("" for flags)
+  std::map<std::string, std::string> values;  // option name -> value ("" for flags; the last one if repeated)
+  std::map<std::string, std::vector<std::string>> repeated;  // a repeatable option -> its values, in order
 
   bool has(const std::string& name) const { return values.count(name) != 0; }
   // The option's value, or `fallback` when it was not given.
   std::string get(const std::string& name, const std::string& fallback = "") const;
+  // Every value of a repeatable option, in the order given (empty when it was not given).
+  std::vector<std::string> all(const std::string& name) const;
 };
 
 // Parses argv[1..]: the common options may come anywhere, a command's own options after its
 // word. `command_options` returns them (and throws UsageError for an unknown command). Throws
-// UsageError for an unknown option, a missing value, a repeated option or a stray argument.
+// UsageError for an unknown option, a missing value, a repeated option (unless it is
+// repeatable) or a stray argument.
 ParsedArgs parse_args(int argc, const char* const* argv,
                       std::vector<OptionSpec> (*command_options)(const std::string& command));
 
@@ -60,5 +65,11 @@ std::chrono::milliseconds parse_duration(const std::string& text);
 
 // A whole number in [min, max]; `what` names it in the error ("--fps").
 std::int64_t parse_count(const std::string& text, std::int64_t min, std::int64_t max, const std::string& what);
+
+// An amount as typed ("0.5", "12", "1e3"): a finite decimal number with no minus sign,
+// locale-independent; `what` names it in the error ("--max-credits"). Only the text is read
+// here: whether the value is acceptable is the SDK's to say. An amount has no minus sign, so
+// a typo such as "-1" is refused here, naming the option, before any network call.
+double parse_amount(const std::string& text, const std::string& what);
 
 }  // namespace cli

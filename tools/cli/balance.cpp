@@ -24,16 +24,19 @@ int run_balance(const ParsedArgs& args, Console& console) {
                           {"renews_at", summary.renews_at},
                           {"plan_credits", summary.plan_credits},
                           {"topup_credits", summary.topup_credits},
-                          {"estimated_minutes", summary.estimated_minutes}};
+                          {"estimated_minutes", summary.estimated_minutes},
+                          {"unit", summary.unit}};
     console.line(out.dump());
     return kOk;
   }
-  console.line("balance        " + credits(summary.balance) + " credits" +
+  // Amounts in the account's unit as the server names it ("credits", or a currency: "USD").
+  const std::string unit = " " + summary.unit;
+  console.line("balance        " + credits(summary.balance) + unit +
                (summary.balance < 0 ? " (debt: a top-up pays it first)" : ""));
   console.line("plan           " + (summary.plan.empty() ? std::string("-") : summary.plan));
   console.line("renews at      " + (summary.renews_at.empty() ? std::string("-") : summary.renews_at));
-  console.line("plan credits   " + credits(summary.plan_credits));
-  console.line("top-up credits " + credits(summary.topup_credits));
+  console.line("plan allowance " + credits(summary.plan_credits) + unit);
+  console.line("top-ups        " + credits(summary.topup_credits) + unit);
   if (!summary.estimated_minutes.empty()) {
     console.line("estimated active minutes left (model_surface):");
     for (const auto& [key, minutes] : summary.estimated_minutes) {

@@ -18,6 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "event_schedule.hpp"
+#include "event_spec.hpp"
 
 namespace cli {
 
@@ -53,22 +55,15 @@ struct Plan {
   int fps = 0;
   milliseconds interval{};       // plain progress lines (not a terminal)
   milliseconds flush_timeout{};  // how long the final delivery may take
+  std::vector<EventSpec> events;  // --event, in the order given
   bool json = false;
 };
 
-// An amount as typed ("0.5", "12", "1e3"): a finite decimal number with no minus sign,
-// locale-independent; `what` names the option. Only the text is read here: whether the value
-// is acceptable is the SDK's to say (start_session() throws InvalidArgument). An amount has no
-// minus sign, so a typo such as "-1" is refused here, naming the option, before any network
-// call.
-double parse_amount(const std::string& text, const std::string& what) {
-  const bool readable = !text.empty() && !std::isspace(static_cast<unsigned char>(text[0])) && text[0] != '-';
-  char* end = nullptr;
-  const double value = readable ? std::strtod(text.c_str(), &end) : NAN;
-  if (end == nullptr || *end != '\0' || !std::isfinite(value)) {
-    throw UsageError(what + " must be a number >= 0 (e.g. 12.5), not '" + text + "'");
-  }
-  return value;
+// An amount in the account's unit, as the server's answers name it: "12.345 credits",
+// "0.250 USD"; the status line's short form: "12.345 cr", "0.250 USD".
+std::string money(double value, const std::string& unit) { return credits(value) + " " + unit; }
+std::string money_short(double value, const std::string& unit) {
+  return credits(value) + " " + (unit == "credits" ? std::string("cr") : unit);
 }
 
 // A default for the help text: "5", "2.5".
@@ -107,6 +102,7 @@ Plan read_plan(const ParsedArgs& args) {
   if (args.has("low-balance-minutes")) {
     plan.session.low_balance_minutes = parse_amount(args.get("low-balance-minutes"), "--low-balance-minutes");
   }
+  for (const std::string& text : args.all("event")) plan.events.push_back(parse_event_spec(text));
   return plan;
 }
 
@@ -161,11 +157,19 @@ class TimedRows {
     std::lock_guard<std::mutex> lock(mutex_);
     return rows_;
   }
+  // The rows added since the last call.
+  std::vector<nlohmann::json> take_new() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<nlohmann::json> fresh(rows_.begin() + static_cast<std::ptrdiff_t>(taken_), rows_.end());
+    taken_ = rows_.size();
+    return fresh;
+  }
 
  private:
   const Clock::time_point t0_;
   mutable std::mutex mutex_;
   nlohmann::json rows_ = nlohmann::json::array();
+  std::size_t taken_ = 0;
 };
 
 // The session's counters as JSON: the one place to extend when SessionStats grows.
@@ -177,14 +181,20 @@ nlohmann::json stats_json(const creditmeter::SessionStats& s) {
           {"minutes_left", json_minutes(s.minutes_left)},
           {"heartbeats_retried", s.heartbeats_retried},
           {"last_error", s.last_error},
-          {"last_error_reason", creditmeter::to_string(s.last_error_reason)}};
+          {"last_error_reason", creditmeter::to_string(s.last_error_reason)},
+          {"events_recorded", s.events_recorded},
+          {"events_acknowledged", s.events_acknowledged},
+          {"events_rejected", s.events_rejected},
+          {"events_pending", s.events_pending},
+          {"unit", s.unit}};
 }
 
 std::string progress(const creditmeter::Session& session, milliseconds elapsed, milliseconds total) {
   const creditmeter::SessionStats s = session.stats();
   return human_duration(elapsed.count()) + "/" + human_duration(total.count()) + "  " +
-         creditmeter::to_string(session.state()) + "  active " + human_duration(s.active_ms) + "  charged " +
-         credits(s.credits_charged) + " cr  balance " + credits(s.balance) + " cr  left " +
+         creditmeter::to_string(session.state()) + "  active " + human_duration(s.active_ms) +
+         (s.events_recorded == 0 ? "" : "  events " + std::to_string(s.events_recorded)) + "  charged " +
+         money_short(s.credits_charged, s.unit) + "  balance " + money_short(s.balance, s.unit) + "  left " +
          human_minutes(s.minutes_left) + "  grace left " + human_duration(s.grace_remaining_ms);
 }
 
@@ -208,6 +218,7 @@ int run_simulate(const ParsedArgs& args, Console& console) {
   const Clock::time_point t0 = Clock::now();
   TimedRows transitions(t0);
   TimedRows alerts(t0);
+  TimedRows rejections(t0);
   creditmeter::Client client(client_options(args, console));
 
   creditmeter::SessionOptions session_options = plan.session;
@@ -223,14 +234,25 @@ int run_simulate(const ParsedArgs& args, Console& console) {
                    (c.message.empty() || c.message == row["reason"] ? "" : ": " + c.message));
     }
   };
-  session_options.on_low_balance = [&alerts, &console, json = plan.json](const creditmeter::BalanceUpdate& b) {
+  // Printed by the main loop (print_alerts), which knows the account's unit.
+  session_options.on_low_balance = [&alerts](const creditmeter::BalanceUpdate& b) {
     alerts.add({{"balance", b.balance}, {"minutes_left", json_minutes(b.minutes_left)}});
-    if (!json) {
-      console.line("low balance: " + credits(b.balance) + " credits left, about " + human_minutes(b.minutes_left) +
-                   " of runtime at this rate: top up credits");
-    }
+  };
+  session_options.on_event_rejected = [&rejections, &console, json = plan.json](const creditmeter::RejectedEvent& e) {
+    rejections.add({{"event_id", e.event_id}, {"action", e.action}, {"quantity", e.quantity},
+                    {"code", e.code}, {"message", e.message}});
+    if (!json) console.line("event rejected: " + e.action + " (" + e.code + "): " + e.message);
   };
   const std::unique_ptr<creditmeter::Session> session = client.start_session(session_options);
+  const std::string unit = session->stats().unit;  // the token answer's
+  const auto print_alerts = [&] {
+    for (const nlohmann::json& a : alerts.take_new()) {
+      if (plan.json) continue;
+      const double minutes = a["minutes_left"].is_null() ? INFINITY : a["minutes_left"].get<double>();
+      console.line("low balance: " + money(a["balance"].get<double>(), unit) + " left, about " +
+                   human_minutes(minutes) + " of runtime at this rate: top up");
+    }
+  };
   if (!plan.json) {
     console.line("session " + session->id() + " started: " + plan.session.model + "/" + plan.session.surface + " at " +
                  std::to_string(plan.fps) + " fps for " + human_duration(plan.duration.count()));
@@ -239,10 +261,13 @@ int run_simulate(const ParsedArgs& args, Console& console) {
   catch_interrupts();
   Renderer renderer(*session, plan.fps);
   const Clock::time_point start = Clock::now();
+  EventSchedule events(plan.events, start);
   Clock::time_point next_line = start + plan.interval;
   for (;;) {
     const Clock::time_point now = Clock::now();
     if (g_interrupted || now >= start + plan.duration) break;
+    events.record_due(*session, now);
+    print_alerts();
     const auto elapsed = std::chrono::duration_cast<milliseconds>(now - start);
     if (console.live()) {
       console.status(progress(*session, elapsed, plan.duration));
@@ -251,7 +276,7 @@ int run_simulate(const ParsedArgs& args, Console& console) {
       next_line += plan.interval;
     }
     // A display refresh, not synchronisation: the SDK needs nothing from this thread.
-    std::this_thread::sleep_until(std::min(start + plan.duration, now + milliseconds(250)));
+    std::this_thread::sleep_until(std::min({start + plan.duration, now + milliseconds(250), events.next_due()}));
   }
   const auto ran = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
   if (console.live()) console.status(progress(*session, ran, plan.duration));
@@ -264,7 +289,9 @@ int run_simulate(const ParsedArgs& args, Console& console) {
   session->stop();
   const bool flushed = client.flush(plan.flush_timeout);
   const creditmeter::SessionStats stats = session->stats();
-  const bool exact = stats.reported_ms == stats.active_ms;
+  print_alerts();
+  // Every metered millisecond and every recorded event settled (acknowledged or rejected).
+  const bool exact = stats.reported_ms == stats.active_ms && stats.events_pending == 0;
 
   int code = exit_code_for_hold(end_state, end_reason);
   if (code == kOk && !(flushed && exact)) code = kBillingIncomplete;
@@ -284,6 +311,8 @@ int run_simulate(const ParsedArgs& args, Console& console) {
                           {"flushed", flushed},
                           {"state_changes", transitions.all()},
                           {"low_balance_alerts", alerts.all()},
+                          {"events", events.json()},
+                          {"rejected_events", rejections.all()},
                           {"max_credits", plan.session.max_credits ? nlohmann::json(*plan.session.max_credits)
                                                                    : nlohmann::json()},
                           {"low_balance_minutes", plan.session.low_balance_minutes},
@@ -297,9 +326,17 @@ int run_simulate(const ParsedArgs& args, Console& console) {
   console.line("  ran          " + human_duration(ran.count()) + ", " + std::to_string(renderer.frames()) + " frames");
   console.line("  active       " + std::to_string(stats.active_ms) + " ms metered, " +
                std::to_string(stats.reported_ms) + " ms acknowledged by the server");
-  console.line("  charged      " + credits(stats.credits_charged) + " credits" +
+  if (!events.empty()) {
+    console.line("  events       " + std::to_string(stats.events_recorded) + " recorded, " +
+                 std::to_string(stats.events_acknowledged) + " acknowledged (charged), " +
+                 std::to_string(stats.events_rejected) + " rejected, " + std::to_string(stats.events_pending) +
+                 " pending" + (events.skipped() == 0 ? "" : "; " + std::to_string(events.skipped()) +
+                                                                " not recorded while paused"));
+  }
+  console.line("  charged      " + money(stats.credits_charged, unit) +
+               (stats.events_recorded == 0 ? "" : " (time and events)") +
                (plan.session.max_credits ? " (cap " + credits(*plan.session.max_credits) + ")" : "") + "; balance now " +
-               credits(stats.balance) + ", " + human_minutes(stats.minutes_left) + " of runtime left");
+               money(stats.balance, unit) + ", " + human_minutes(stats.minutes_left) + " of runtime left");
   console.line("  heartbeats   " + std::to_string(stats.heartbeats_ok) + " ok, " +
                std::to_string(stats.heartbeats_failed) + " failed, " + std::to_string(stats.heartbeats_retried) +
                " retried" +
@@ -309,7 +346,7 @@ int run_simulate(const ParsedArgs& args, Console& console) {
   console.line("  at the end   " + creditmeter::to_string(end_state) +
                (end_reason == creditmeter::Reason::none ? "" : " (" + creditmeter::to_string(end_reason) + ")"));
   console.line(std::string("  delivery     ") +
-               (flushed && exact ? "complete: every metered millisecond acknowledged, none twice"
+               (flushed && exact ? "complete: every metered millisecond and event settled, none twice"
                                  : "INCOMPLETE: usage not yet acknowledged (the journal will deliver it later)"));
   return code;
 }
@@ -322,7 +359,8 @@ const Command& simulate_command() {
     const creditmeter::SessionOptions session;
     return std::string() +
            "usage: creditmeter simulate --duration D [--model M] [--surface S] [--fps F]\n"
-           "                            [--max-credits X] [--low-balance-minutes M] [--json]\n"
+           "                            [--max-credits X] [--low-balance-minutes M]\n"
+           "                            [--event ACTION:every=D[:quantity=Q]]... [--json]\n"
            "\n"
            "Starts a session, renders F frames a second for D (only while the session may render,\n"
            "as a real engine does), then stops, flushes and prints what was metered and billed.\n"
@@ -343,9 +381,15 @@ const Command& simulate_command() {
            "  --low-balance-minutes M\n"
            "                       print a low-balance alert when the balance buys less than M\n"
            "                       minutes at this session's rate (default " + number_text(session.low_balance_minutes) + ")\n"
+           "  --event ACTION:every=D[:quantity=Q]\n"
+           "                       also record a usage event of ACTION (e.g. llm_gpt4, tts_seconds) every D,\n"
+           "                       the first at the start, while the session may render; quantity Q\n"
+           "                       (default 1) in the action's unit. Repeatable. The summary counts the\n"
+           "                       events recorded, acknowledged (charged) and rejected (unknown action)\n"
            "\n"
            "example:\n"
-           "  creditmeter simulate --model expression --surface cloud --duration 1m30s --fps 30\n";
+           "  creditmeter simulate --model expression --surface cloud --duration 1m30s --fps 30\n"
+           "  creditmeter simulate --duration 1m --event llm_gpt4:every=5s --event tts_seconds:every=10s:quantity=8\n";
   }();
   static const Command command{"simulate",
                                "meter a simulated avatar renderer against the server",
@@ -357,7 +401,8 @@ const Command& simulate_command() {
                                 {"interval", true},
                                 {"flush-timeout", true},
                                 {"max-credits", true},
-                                {"low-balance-minutes", true}},
+                                {"low-balance-minutes", true},
+                                {"event", true, /*repeatable=*/true}},
                                run_simulate};
   return command;
 }

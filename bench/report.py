@@ -245,6 +245,10 @@ def main():
         wakeups_section(load(P("wakeups.json")), w, misses)
     if os.path.exists(P("network_hints.json")):
         hints_section(load(P("network_hints.json")), w, misses)
+    if os.path.exists(P("events.json")):
+        events_section(load(P("events.json")), w, misses)
+    if os.path.exists(P("events_scale.json")):
+        events_scale_section(load(P("events_scale.json")), w, misses)
     if os.path.exists(P("java.json")):
         java_section(load(P("java.json")), w, misses)
     extra = os.path.join(os.path.dirname(os.path.abspath(__file__)), "BENCHMARKS.notes.md")
@@ -261,6 +265,66 @@ def main():
     if misses:
         print("\nbench: %d goal(s) missed: %s" % (len(misses), "; ".join(misses)), file=sys.stderr)
     return 1 if (check and misses) else 0
+
+
+def events_section(ev, w, misses):
+    """bench_events: Session::record() against a mutex-guarded push of a 64-byte struct."""
+    w("## Usage events: `Session::record()`")
+    w("")
+    w("`bench_events`: `record(\"api_request\", 1.0)` on a live session of the emulator (its scheduler")
+    w("sends the batches meanwhile) against the same run's baseline, a `std::mutex`-guarded `push_back`")
+    w("of a 64-byte struct into a vector reserved beforehand; %d calls per repetition (CPU time" %
+      int(ev["benchmarks"][0].get("iterations", 0)))
+    w("per call). The journaled row (informative) is a session whose client has a journal.")
+    w("")
+    w("| what | SDK (median) | baseline (median) | ratio median | ratio p99 | spread | n | goal | ok |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    base = reps(ev, "BM_baseline_mutex_push_64b/iterations:%d" % int(ev["benchmarks"][0]["iterations"]), "cpu_time")
+    cases = (("BM_session_record", "`Session::record()` (CPU time)", 3.0),
+             ("BM_session_record_journaled", "`Session::record()`, client with a journal (CPU time)", None))
+    for name, label, goal in cases:
+        r = ratio_row(label, reps(ev, "%s/iterations:%d" % (name, int(ev["benchmarks"][0]["iterations"])), "cpu_time"),
+                      base, goal, "ns")
+        w("| %s | %.3g ns | %.3g ns | **%.2f×** | %.2f× | %.2f–%.2f | %d | %s | %s |" % (
+            r["what"], r["sdk"], r["base"], r["ratio"], r["p99"], r["lo"], r["hi"], r["n"],
+            "≤ %.1f×" % goal if goal else "—", ("yes" if r["ok"] else "**MISSED**") if goal else "—"))
+        if not r["ok"]:
+            misses.append(label)
+    w("")
+
+
+def events_scale_section(es, w, misses):
+    """bench_events_scale: N sessions recording R events a second; the ledger against the client's ids."""
+    w("## Usage events at scale: %d sessions, %g events a second each, %g s" % (
+        es["sessions"], es["rate_hz"], es["duration_s"]))
+    w("")
+    w("`bench_events_scale%s`: one Client (no journal), every session rendering; one thread records" % (
+        " --smoke" if es["duration_s"] < 10 else ""))
+    w("the events (turns spread evenly), another reads each session's `stats()` every 5 ms: a")
+    w("session's k-th event is acknowledged when `events_acknowledged + events_rejected` reaches k")
+    w("(latency includes ≤ 5 ms of polling). Then every session stops, the client flushes, and the")
+    w("emulator's ledger is compared with the ids `record()` returned. Batch delay %d ms (the default)." %
+      es["batch_delay_ms"])
+    w("")
+    w("| recorded | acknowledged | ledger events | lost | charged twice | not ours | record() → ack p50 / p99 / max | records > 50 ms late | process CPU |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    w("| %d | %d | %d | %d | %d | %d | %.0f / %.0f / %.0f ms | %d | %.2f s in %.0f s |" % (
+        es["recorded"], es["acknowledged"], es["ledger_events"], es["lost"], es["charged_twice"],
+        es["not_recorded_by_client"], es["latency_p50_ms"], es["latency_p99_ms"], es["latency_max_ms"],
+        es["late_records"], es["process_cpu_s"], es["wall_s"]))
+    w("")
+    limit = es["batch_delay_ms"] + 1000
+    checks = [("no event lost, none charged twice (ledger == client's ids)", es["exact"],
+               "%d of %d charged once" % (es["ledger_events"], es["recorded"])),
+              ("p99 from `record()` to acknowledgement ≤ batch delay + 1 s", es["latency_p99_ms"] <= limit,
+               "%.0f ms (limit %d ms)" % (es["latency_p99_ms"], limit))]
+    w("| goal | measured | ok |")
+    w("|---|---|---|")
+    for what, ok, text in checks:
+        w("| %s | %s | %s |" % (what, text, "yes" if ok else "**MISSED**"))
+        if not ok:
+            misses.append("events at scale: " + what)
+    w("")
 
 
 def hints_section(h, w, misses):

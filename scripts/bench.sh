@@ -50,7 +50,7 @@ if [[ $build == 1 ]]; then
     -DCREDITMETER_BUILD_TESTS=OFF -DCREDITMETER_BUILD_EXAMPLES=OFF -DCREDITMETER_BUILD_TOOLS=ON \
     -DCREDITMETER_BUILD_PYTHON=ON -DPython3_EXECUTABLE="$PY" >/dev/null
   cmake --build "$BUILD_DIR" -j2 --target bench_hotpath bench_network bench_network_hints bench_journal bench_shutdown \
-    bench_scale bench_wakeups creditmeter_alloc_test creditmeter-emulator creditmeter_python creditmeter_bench_noop
+    bench_scale bench_wakeups bench_events bench_events_scale creditmeter_alloc_test creditmeter-emulator creditmeter_python creditmeter_bench_noop
   # The Java benchmark (bench/java), when the tree has the Java binding (a JDK was found).
   if cmake --build "$BUILD_DIR" --target help | grep -q creditmeter_java_bench; then
     cmake --build "$BUILD_DIR" -j2 --target creditmeter_java_bench creditmeter_jni
@@ -84,6 +84,10 @@ cm_log bench "network: heartbeat, start_session"
 "$B/bench_network" "${gb[@]}" --benchmark_out="$RES/network.json"
 cm_log bench "journal group commit"
 CREDITMETER_BENCH_DIR="$BUILD_DIR" "$B/bench_journal" "${gb[@]}" --benchmark_out="$RES/journal.json"
+cm_log bench "usage events: Session::record() against a mutex-guarded push"
+CREDITMETER_BENCH_DIR="$BUILD_DIR" "$B/bench_events" "${gb[@]}" --benchmark_out="$RES/events.json"
+cm_log bench "usage events at scale$([[ $smoke == 1 ]] && echo ' (smoke: 10 sessions, 3 s)' || echo ': 100 sessions x 10 events/s for a minute')"
+"$B/bench_events_scale" $([[ $smoke == 1 ]] && echo --smoke) | tee "$RES/events_scale.json"
 cm_log bench "stop() and Client shutdown against a hung server"
 CREDITMETER_BENCH_STOP_SESSIONS=$stop_sessions "$B/bench_shutdown" --benchmark_repetitions="$([[ $smoke == 1 ]] && echo 2 || echo 5)" \
   --benchmark_format=console --benchmark_out_format=json --benchmark_out="$RES/shutdown.json"

@@ -29,7 +29,7 @@ TEST_CASE("admin: accounts and validation", "[emulator][unit]") {
   CHECK(m.call(Op::kAccount, nlohmann::json::object())["_status"] == 400);
 }
 
-TEST_CASE("admin: the free plan by default; top-up and revoke answer their effect", "[emulator][unit]") {
+TEST_CASE("admin: the free plan by default, top-up and revoke answer their effect", "[emulator][unit]") {
   Model m;
   const auto created = m.call(Op::kCreateAccount, {{"api_secret", "x"}});
   CHECK(created["data"]["plan"] == "free");

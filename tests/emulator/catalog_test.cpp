@@ -17,3 +17,14 @@ TEST_CASE("catalog: plans and rate card of the seeds", "[emulator][unit]") {
   CHECK_FALSE(find_rate("essence", "on_device").has_value());
   CHECK(rate_card().size() == 5);
 }
+
+TEST_CASE("catalog: USD accounts pay HeyGen's $0.05 a second on every model, as 3 USD a minute", "[emulator][unit]") {
+  CHECK(known_unit("credits"));
+  CHECK(known_unit("USD"));
+  CHECK_FALSE(known_unit("usd"));
+  CHECK_FALSE(known_unit("EUR"));
+  REQUIRE(rate_card(kUnitUsd).size() == rate_card().size());
+  for (const auto& rate : rate_card(kUnitUsd)) CHECK(rate.mc_per_minute == 3'000);
+  CHECK(find_rate("expression", "cloud", kUnitUsd) == 3'000);
+  CHECK(find_rate("expression", "cloud", kUnitCredits) == 4'000);
+}

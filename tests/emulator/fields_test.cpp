@@ -34,7 +34,7 @@ TEST_CASE("session ids: 1-128 of [A-Za-z0-9._:-]", "[emulator][unit]") {
   CHECK_FALSE(valid_session_id("caf\xc3\xa9"));
 }
 
-TEST_CASE("field reader: absent optional fields are no failure; the first problem is named", "[emulator][unit]") {
+TEST_CASE("field reader: absent optional fields are no failure, the first problem is named", "[emulator][unit]") {
   const json body = {{"name", "x"}, {"count", "3"}, {"n", 5.0}, {"big", 9.5e15}, {"flag", true}};
   FieldReader fields(body);
   CHECK(fields.text("name", true) == "x");

@@ -69,6 +69,17 @@ struct Model {
     return call(op, body, "", token, key.value_or(sid + ":" + std::to_string(seq)));
   }
 
+  // One usage event of a batch, with a fixed `at`.
+  static nlohmann::json event(const std::string& id, const std::string& action, nlohmann::json quantity = 1) {
+    return {{"event_id", id}, {"action", action}, {"quantity", quantity}, {"at", "2026-01-01T00:00:00.000Z"}};
+  }
+
+  // POST /v1/usage-events of `events` for the session (one event alone: a batch of one).
+  nlohmann::json events(const std::string& token, const std::string& sid, const nlohmann::json& events) {
+    const nlohmann::json list = events.is_array() ? events : nlohmann::json::array({events});
+    return call(Op::kUsageEvents, {{"session_id", sid}, {"events", list}}, "", token);
+  }
+
   nlohmann::json row(const std::string& sid) {
     const auto rows = call(Op::kLedger, {{"session_id", sid}})["sessions"];
     return rows.empty() ? nlohmann::json() : rows[0];

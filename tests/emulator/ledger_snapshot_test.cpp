@@ -36,7 +36,7 @@ TEST_CASE("the snapshot's fields are the state file's format", "[emulator][unit]
   auto [sid, token] = m.start("s", {{"session_id", "sess-1"}});
   REQUIRE(m.usage(Op::kHeartbeat, token, sid, 1, 60'000)["_status"] == 200);
   const json snapshot = m.ledger.to_json();
-  CHECK(snapshot["format"] == "creditmeter-emulator-ledger/1");
+  CHECK(snapshot["format"] == "creditmeter-emulator-ledger/2");
   CHECK(snapshot["timing"] == json{{"heartbeat_interval_ms", 60'000}, {"offline_grace_ms", 300'000}, {"token_ttl_ms", 300'000}});
   CHECK(snapshot["next_account"] == 2);
   CHECK(snapshot["next_session_order"] == 2);
@@ -44,7 +44,8 @@ TEST_CASE("the snapshot's fields are the state file's format", "[emulator][unit]
   REQUIRE(snapshot["accounts"].size() == 1);
   const json account = snapshot["accounts"][0];
   CHECK(account == json{{"id", "acct_1"},    {"api_secret", "s"}, {"plan", "free"},      {"plan_mc", 8'000},
-                        {"topup_mc", 0},     {"max_concurrent", 2}, {"revoked", false}, {"created_ms", kT0}});
+                        {"topup_mc", 0},     {"max_concurrent", 2}, {"revoked", false}, {"created_ms", kT0},
+                        {"unit", "credits"}});
   REQUIRE(snapshot["sessions"].size() == 1);
   json session = snapshot["sessions"][0];
   CHECK(session["idempotency"].size() == 1);
@@ -59,6 +60,8 @@ TEST_CASE("the snapshot's fields are the state file's format", "[emulator][unit]
                         {"rate_mc_per_min", 2'000},
                         {"active_ms", 60'000},
                         {"charged_mc", 2'000},
+                        {"events_charged", 0},
+                        {"event_charged_mc", 0},
                         {"heartbeats", 1},
                         {"replays", 0},
                         {"released", false},

@@ -64,6 +64,23 @@ inline HttpResponse release(const EmulatorProcess& emulator, WireSession& sessio
   return post_usage(emulator, "release", session.token, usage_body(session.id, ++session.seq, active_ms, false));
 }
 
+// One usage event with a fixed `at`.
+inline nlohmann::json usage_event(const std::string& event_id, const std::string& action,
+                                  nlohmann::json quantity = 1) {
+  return {{"event_id", event_id}, {"action", action}, {"quantity", quantity}, {"at", "2026-01-01T00:00:00.000Z"}};
+}
+
+// POST /v1/usage-events {session_id, events} with the session's token. One event alone is
+// sent as a batch of one: `{usage_event(...)}` binds the event itself, not an array of it.
+inline HttpResponse post_events(const EmulatorProcess& emulator, const WireSession& session,
+                                const nlohmann::json& events,
+                                std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+  const nlohmann::json list = events.is_array() ? events : nlohmann::json::array({events});
+  const nlohmann::json body = {{"session_id", session.id}, {"events", list}};
+  return http_request("POST", emulator.base_url() + "/v1/usage-events", {{"Authorization", "Bearer " + session.token}},
+                      body.dump(), timeout);
+}
+
 inline HttpResponse credit_summary(const EmulatorProcess& emulator, const std::string& secret) {
   return http_request("GET", emulator.base_url() + "/v2/credit-summaries", {{"api-secret", secret}});
 }

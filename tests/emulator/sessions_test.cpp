@@ -56,5 +56,6 @@ TEST_CASE("ledger row: the documented fields, credits as numbers", "[emulator][u
   CHECK(row == json{{"session_id", "sid"},   {"active_ms", 7'000},    {"credits_charged", 0.466},
                     {"heartbeats", 3},       {"replays", 1},          {"released", true},
                     {"account_id", "acct_1"}, {"model", "expression"}, {"surface", "cloud"},
-                    {"slot_held", false}});
+                    {"slot_held", false},    {"time_credits_charged", 0.466},
+                    {"event_credits_charged", 0}, {"events_charged", 0}});
 }

@@ -87,7 +87,7 @@ TEST_CASE("slots expire after grace + 2 intervals without a heartbeat", "[emulat
   CHECK(m.exchange("s")["_status"] == 200);
 }
 
-TEST_CASE("a late heartbeat takes its slot back when one is free; a released session never does",
+TEST_CASE("a late heartbeat takes its slot back when one is free, a released session never does",
           "[emulator][unit]") {
   Model m;
   m.call(Op::kConfigure, {{"token_ttl_s", 3600}});

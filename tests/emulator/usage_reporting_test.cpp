@@ -8,7 +8,7 @@ using namespace creditmeter::emulator;
 using namespace creditmeter::emulator::testing;
 using nlohmann::json;
 
-TEST_CASE("a heartbeat answers with the money and a fresh token; a release frees the session", "[emulator][unit]") {
+TEST_CASE("a heartbeat answers with the money and a fresh token, a release frees the session", "[emulator][unit]") {
   Model m;
   m.account("s", "free", 10);
   auto [sid, token] = m.start("s");  // 2 cr/min

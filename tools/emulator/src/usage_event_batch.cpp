@@ -25,8 +25,9 @@ std::optional<Reply> read_event(const nlohmann::json& json, std::size_t index, U
   if (!parse_rfc3339(*at)) return invalid(where + ".at must be an RFC 3339 timestamp");
   const auto quantity = json.find("quantity");
   if (quantity == json.end() || !quantity->is_number()) return invalid(where + ".quantity must be a number");
-  const auto milli = credits_to_milli(*quantity);
-  if (!milli || *milli < 0 || *milli > kMaxEventQuantityMilli) {
+  // The sign is judged on the number itself: -0.0001 is negative usage, though it rounds to 0.
+  const auto milli = quantity->get<double>() < 0 ? std::nullopt : credits_to_milli(*quantity);
+  if (!milli || *milli > kMaxEventQuantityMilli) {
     return invalid(where + ".quantity must be a finite number from 0 to 1000000000");
   }
   event = {*event_id, *action, *milli};

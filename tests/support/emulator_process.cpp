@@ -197,4 +197,13 @@ nlohmann::json EmulatorProcess::ledger_session(const std::string& session_id) {
   return rows.empty() ? nlohmann::json(nullptr) : rows[0];
 }
 
+nlohmann::json EmulatorProcess::ledger_events(const std::string& session_id) {
+  const std::string query = session_id.empty() ? "" : "?session_id=" + url_encode(session_id);
+  return admin("GET", "/admin/ledger" + query)["events"];
+}
+
+nlohmann::json EmulatorProcess::set_prices(const nlohmann::json& prices) {
+  return admin("POST", "/admin/prices", prices)["prices"];
+}
+
 }  // namespace creditmeter::testing

@@ -112,6 +112,11 @@ class EmulatorProcess {
   nlohmann::json ledger();
   // The session's ledger row, or null when the emulator does not know it.
   nlohmann::json ledger_session(const std::string& session_id);
+  // The charged usage events [{event_id, session_id, action, quantity, credits_charged}] in
+  // the order they were charged; only the session's when session_id is given.
+  nlohmann::json ledger_events(const std::string& session_id = "");
+  // POST /admin/prices {"<action>": price per unit, ...}; returns the whole price list.
+  nlohmann::json set_prices(const nlohmann::json& prices);
 
   // Graceful stop (SIGTERM, state persisted) and start again with the same options and
   // --state, on the same port if it can be bound again, else on a new free port (port()

@@ -3,6 +3,7 @@
 // delegates; the C++ API validates them.
 
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -189,6 +190,7 @@ cm_status cm_client_credit_summary(cm_client* client, cm_credit_summary** out) {
   c->topup_credits = summary.topup_credits;
   c->estimated_minutes_count = count;
   c->estimated_minutes = array;
+  std::snprintf(c->unit, sizeof c->unit, "%s", summary.unit.c_str());
   size_t i = 0;
   for (const auto& entry : summary.estimated_minutes) {  // std::map: sorted by key
     array[i].key = copy(entry.first);
@@ -248,6 +250,9 @@ cm_status cm_client_get_usage(const cm_client* client, cm_client_usage* usage) {
   full.credits_charged = u.credits_charged;
   full.heartbeats_ok = u.heartbeats_ok;
   full.heartbeats_failed = u.heartbeats_failed;
+  full.events_recorded = u.events_recorded;
+  full.events_acknowledged = u.events_acknowledged;
+  full.events_rejected = u.events_rejected;
   write_covered(usage, full);
   return CM_OK;
   CM_GUARD_END

@@ -69,6 +69,22 @@ creditmeter::BalanceCallback make_balance_callback(cm_balance_fn fn, void* user_
   return [fn, user_data, handle](const creditmeter::BalanceUpdate& u) { deliver_balance(fn, user_data, handle, u); };
 }
 
+void deliver_rejected(cm_event_rejected_fn fn, void* user_data, cm_session* handle, const creditmeter::RejectedEvent& e) {
+  cm_rejected_event r;
+  r.struct_size = sizeof r;
+  r.event_id = e.event_id.c_str();
+  r.action = e.action.c_str();
+  r.quantity = e.quantity;
+  r.code = e.code.c_str();
+  r.message = e.message.c_str();
+  fn(handle, &r, user_data);
+}
+
+creditmeter::EventRejectedCallback make_rejected_callback(cm_event_rejected_fn fn, void* user_data, cm_session* handle) {
+  if (fn == nullptr) return nullptr;
+  return [fn, user_data, handle](const creditmeter::RejectedEvent& e) { deliver_rejected(fn, user_data, handle, e); };
+}
+
 creditmeter::StateChangeCallback make_callback(cm_state_change_fn fn, void* user_data, cm_session* handle) {
   if (fn == nullptr) return nullptr;
   return [fn, user_data, handle](const creditmeter::StateChange& change) { deliver(fn, user_data, handle, change); };
@@ -122,6 +138,10 @@ cm_status cm_client_start_session(cm_client* client, const cm_session_options* o
   if (CM_HAS_FIELD(options, low_balance_minutes)) o.low_balance_minutes = options->low_balance_minutes;
   if (CM_HAS_FIELD(options, low_balance_credits)) o.low_balance_credits = optional_from_c(options->low_balance_credits);
   if (CM_HAS_FIELD(options, max_credits)) o.max_credits = optional_from_c(options->max_credits);
+  cm_event_rejected_fn on_event_rejected = nullptr;
+  void* event_rejected_user_data = nullptr;
+  if (CM_HAS_FIELD(options, on_event_rejected)) on_event_rejected = options->on_event_rejected;
+  if (CM_HAS_FIELD(options, event_rejected_user_data)) event_rejected_user_data = options->event_rejected_user_data;
 
   // The callbacks name the handle; the SDK holds them until open_callbacks(), after the
   // handle is filled in, so none can see a half-made one.
@@ -137,6 +157,7 @@ cm_status cm_client_start_session(cm_client* client, const cm_session_options* o
       deliver_balance(fn, balance_user_data, h, update);
     };
   }
+  o.on_event_rejected = make_rejected_callback(on_event_rejected, event_rejected_user_data, h);
   handle->session = creditmeter::detail::Access::start_session_held(*client->client, std::move(o));
   handle->id = handle->session->id();
   creditmeter::detail::Access::open_callbacks(*handle->session);
@@ -218,6 +239,11 @@ cm_status cm_session_get_stats(const cm_session* session, cm_session_stats* stat
   full.heartbeats_retried = st.heartbeats_retried;
   full.last_error_reason = to_c(st.last_error_reason);
   std::snprintf(full.last_error, sizeof full.last_error, "%s", st.last_error.c_str());
+  full.events_recorded = st.events_recorded;
+  full.events_acknowledged = st.events_acknowledged;
+  full.events_rejected = st.events_rejected;
+  full.events_pending = st.events_pending;
+  std::snprintf(full.unit, sizeof full.unit, "%s", st.unit.c_str());
   write_covered(stats, full);
   return CM_OK;
   CM_GUARD_END
@@ -234,6 +260,21 @@ cm_status cm_session_set_balance_callbacks(cm_session* session, cm_balance_fn on
   return on_session(session, __func__, [&](creditmeter::Session& s) {
     s.on_balance(make_balance_callback(on_balance, user_data, session));
     s.on_low_balance(make_balance_callback(on_low_balance, user_data, session));
+  });
+}
+
+cm_status cm_session_record(cm_session* session, const char* action, double quantity, char event_id[37]) {
+  if (event_id != nullptr) event_id[0] = '\0';
+  if (action == nullptr) return fail(CM_E_INVALID_ARGUMENT, "cm_session_record: action is NULL");
+  return on_session(session, __func__, [&](creditmeter::Session& s) {
+    const std::string id = s.record(action, quantity);  // validates the rest
+    if (event_id != nullptr) std::snprintf(event_id, 37, "%s", id.c_str());
+  });
+}
+
+cm_status cm_session_set_event_rejected_callback(cm_session* session, cm_event_rejected_fn callback, void* user_data) {
+  return on_session(session, __func__, [&](creditmeter::Session& s) {
+    s.on_event_rejected(make_rejected_callback(callback, user_data, session));
   });
 }
 

@@ -77,7 +77,10 @@ static_assert(offsetof(cm_client_options, min_heartbeat_interval_ms) > offsetof(
               "appended only");
 static_assert(offsetof(cm_session_options, on_balance) >= kSessionOptionsV1, "appended only");
 static_assert(offsetof(cm_session_stats, minutes_left) >= kSessionStatsV1, "appended only");
-static_assert(kClientUsageV1 == sizeof(cm_client_usage), "first version: no field after the last");
+static_assert(offsetof(cm_client_usage, events_recorded) >= kClientUsageV1, "appended only");
+static_assert(offsetof(cm_session_options, on_event_rejected) > offsetof(cm_session_options, max_credits), "appended only");
+static_assert(offsetof(cm_session_stats, events_recorded) > offsetof(cm_session_stats, last_error), "appended only");
+static_assert(offsetof(cm_credit_summary, unit) > offsetof(cm_credit_summary, estimated_minutes), "appended only");
 
 // CM_OK, or CM_E_INVALID_ARGUMENT (with a message naming `what`) when the caller's struct_size
 // is below the first version or above this library's size.

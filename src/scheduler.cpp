@@ -236,8 +236,10 @@ void Scheduler::finish_loop() {
   for (const auto& s : left) {
     s->deliver_events();
     const std::int64_t ms = s->unacknowledged_ms();
-    parts_.logger.warning("session " + s->id() + ": " + std::to_string(ms) +
-                          " ms of usage not acknowledged by the server at shutdown" +
+    const std::uint64_t events = s->stats().events_pending;
+    parts_.logger.warning("session " + s->id() + ": " + std::to_string(ms) + " ms of usage" +
+                          (events > 0 ? " and " + std::to_string(events) + " usage event(s)" : std::string()) +
+                          " not acknowledged by the server at shutdown" +
                           (journal ? " (kept in the journal: the next Client delivers it)" : " (no journal: lost)"));
   }
   if (journal != nullptr) journal->set_clean(left.empty());

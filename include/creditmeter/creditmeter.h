@@ -267,6 +267,23 @@ typedef struct cm_balance_update {
  * under an SDK lock, any cm_session_* call allowed inside. */
 typedef void (*cm_balance_fn)(cm_session *session, const cm_balance_update *update, void *user_data);
 
+/* A usage event (cm_session_record) the server refused for good (code e.g. "UNKNOWN_ACTION"):
+ * not charged, not resent, counted as settled by cm_client_flush(). The strings are NUL-
+ * terminated and valid during the callback only (copy what you keep). (Since 0.4.) */
+typedef struct cm_rejected_event {
+  size_t struct_size;   /* set by the library: sizeof(cm_rejected_event) of the library */
+  const char *event_id; /* the id cm_session_record() gave */
+  const char *action;
+  double quantity;      /* as recorded (rounded to thousandths) */
+  const char *code;     /* the server's code, e.g. "UNKNOWN_ACTION" */
+  const char *message;  /* the server's words, printable */
+} cm_rejected_event;
+
+/* Runs on the client's callback thread, in order with the session's other callbacks, never
+ * under an SDK lock; the library also logs a warning. Same re-entrancy rules as
+ * cm_state_change_fn. */
+typedef void (*cm_event_rejected_fn)(cm_session *session, const cm_rejected_event *event, void *user_data);
+
 /* ---------------------------------------------------------------- client */
 
 typedef struct cm_client_options {
@@ -391,6 +408,11 @@ typedef struct cm_client_usage {
   double credits_charged;
   uint64_t heartbeats_ok;
   uint64_t heartbeats_failed;
+
+  /* ---- appended in 0.4 (written only when struct_size covers them) */
+  uint64_t events_recorded;     /* usage events recorded (cm_session_record) */
+  uint64_t events_acknowledged; /* charged by the server (accepted, or a duplicate of one charged) */
+  uint64_t events_rejected;     /* refused for good (see cm_rejected_event) */
 } cm_client_usage;
 
 /* Zeroes *usage and sets struct_size = sizeof(cm_client_usage). NULL: no-op. */
@@ -429,6 +451,12 @@ typedef struct cm_session_options {
   /* Spending cap for this session, in credits: it pauses (CM_STATE_PAUSED_BILLING,
    * CM_REASON_SPEND_CAP) before its charges would cross it. NAN (default) = no cap. */
   double max_credits;
+
+  /* ---- appended in 0.4 (read only when struct_size covers them) */
+  /* A usage event the server refused for good (NULL = none; the library logs a warning
+   * anyway). Gets event_rejected_user_data, which must stay valid until cm_session_free(). */
+  cm_event_rejected_fn on_event_rejected;
+  void *event_rejected_user_data;
 } cm_session_options;
 
 /* Fills *options with the defaults (model "essence", surface "cloud", not audio-only, no
@@ -489,6 +517,15 @@ typedef struct cm_session_stats {
   /* The latest failed attempt's message, NUL-terminated, truncated to fit; "" when none.
    * A copy inside your struct: valid as long as the struct. */
   char last_error[256];
+
+  /* ---- appended in 0.4 (written only when struct_size covers them) */
+  uint64_t events_recorded;     /* usage events recorded */
+  uint64_t events_acknowledged; /* charged by the server (accepted or duplicates) */
+  uint64_t events_rejected;     /* refused for good */
+  uint64_t events_pending;      /* recorded, not settled yet */
+  /* What credits_charged and balance count in: "credits", or the account's currency ("USD"),
+   * NUL-terminated. */
+  char unit[16];
 } cm_session_stats;
 
 /* Zeroes *stats and sets struct_size = sizeof(cm_session_stats). NULL: no-op. */
@@ -507,6 +544,21 @@ CREDITMETER_API cm_status cm_session_set_state_callback(cm_session *session, cm_
  * cm_session_options. Takes effect for the next update delivered. */
 CREDITMETER_API cm_status cm_session_set_balance_callbacks(cm_session *session, cm_balance_fn on_balance,
                                                            cm_balance_fn on_low_balance, void *user_data);
+
+/* A usage event: `quantity` units of `action` (e.g. "llm_gpt4", 1.0; "tts_seconds", 12.5),
+ * charged at the account's price (docs/CREDITS.md). Any thread; never blocks on I/O: the
+ * event is kept in memory, journaled within 100 ms and sent in a batch. event_id (may be NULL)
+ * receives the event's id, a NUL-terminated UUID (36 characters) that never changes.
+ * CM_E_INVALID_ARGUMENT: NULL session or action, an empty action or one over 64 bytes, a
+ * quantity that is NaN, infinite, negative or over 1e12, a stopped session (record before
+ * cm_session_stop()), an audio-only session (free and offline). (Since 0.4.) */
+CREDITMETER_API cm_status cm_session_record(cm_session *session, const char *action, double quantity,
+                                            char event_id[37]);
+
+/* Replaces the rejected-event callback and its user_data (NULL removes it); see
+ * cm_session_options. Takes effect for the next rejection delivered. (Since 0.4.) */
+CREDITMETER_API cm_status cm_session_set_event_rejected_callback(cm_session *session, cm_event_rejected_fn callback,
+                                                                 void *user_data);
 
 /* Sets (>= 0) or removes (NAN) this session's spending cap; raising or removing it resumes a
  * session the cap held. CM_E_INVALID_ARGUMENT: NULL session or a negative cap. */
@@ -535,6 +587,9 @@ typedef struct cm_credit_summary {
   double topup_credits;
   size_t estimated_minutes_count;
   const cm_estimated_minutes *estimated_minutes; /* sorted by key; NULL when count is 0 */
+  /* ---- appended in 0.4 (present when struct_size covers it) */
+  /* What balance and the credits count in: "credits", or the account's currency ("USD"). */
+  char unit[16];
 } cm_credit_summary;
 
 /* GET /v2/credit-summaries (blocks up to the request timeout). On success *out is a new

@@ -119,7 +119,7 @@ TEST_CASE("callback thread: started by the first post, named creditmeter-cb", "[
                                  pthread_getname_np(pthread_self(), name, sizeof name);
                                  named = std::string(name) == "creditmeter-cb" && parts.callbacks.on_thread();
                                },
-                               nullptr, nullptr});
+                               nullptr, nullptr, nullptr});
   CHECK_FALSE(parts.callbacks.on_thread());
   toggle(*s, true);
   CHECK(wait_until([&] { return named.load(); }, 5s));
@@ -128,8 +128,8 @@ TEST_CASE("callback thread: started by the first post, named creditmeter-cb", "[
 TEST_CASE("callback thread: each session's changes run once and in order", "[unit][callbacks]") {
   Parts parts;
   Seen seen;
-  auto a = parts.session("a", {seen.record("a", parts.callbacks), nullptr, nullptr});
-  auto b = parts.session("b", {seen.record("b", parts.callbacks), nullptr, nullptr});
+  auto a = parts.session("a", {seen.record("a", parts.callbacks), nullptr, nullptr, nullptr});
+  auto b = parts.session("b", {seen.record("b", parts.callbacks), nullptr, nullptr, nullptr});
   constexpr int kToggles = 60;
   for (int i = 0; i < kToggles; ++i) {
     toggle(*a, i % 2 == 0);
@@ -152,7 +152,7 @@ TEST_CASE("callback thread: a throwing callback is caught and logged, the next o
   auto s = parts.session("thrower", {[&](const StateChange&) {
                                        if (calls++ == 0) throw std::runtime_error("boom");
                                      },
-                                     nullptr, nullptr});
+                                     nullptr, nullptr, nullptr});
   toggle(*s, true);
   toggle(*s, false);
   CHECK(wait_until([&] { return calls == 2; }, 5s));
@@ -168,7 +168,7 @@ TEST_CASE("callback thread: shutdown runs what is queued, then the thread is gon
                                  if (first.exchange(false)) gate.wait_open();  // hold the queue back
                                  seen.record("s", parts.callbacks)(c);
                                },
-                               nullptr, nullptr});
+                               nullptr, nullptr, nullptr});
   toggle(*s, true);
   REQUIRE(gate.wait_entered());
   toggle(*s, false);  // queued behind the running callback
@@ -215,7 +215,7 @@ TEST_CASE("callback thread: shutdown from a callback returns at once", "[unit][c
                                  parts.callbacks.shutdown(std::chrono::steady_clock::now() + 1h);
                                  returned = true;
                                },
-                               nullptr, nullptr});
+                               nullptr, nullptr, nullptr});
   toggle(*s, true);
   CHECK(wait_until([&] { return returned.load(); }, 5s));
 }

@@ -120,7 +120,7 @@ TEST_CASE("client hub: a dead process's unacknowledged heartbeat is re-attached 
   const auto resent = h.transport->requests().at(1);
   CHECK(resent.body == heartbeat.body);  // byte-identical: the server absorbs a duplicate
   CHECK(has_header(resent, "Idempotency-Key: dead-1:3"));
-  CHECK(logged(h, "recovering 0 ms of unreported usage and 1 unacknowledged request(s)"));
+  CHECK(logged(h, "recovering 0 ms of unreported usage, 1 unacknowledged request(s) and 0 unsettled usage event(s)"));
 }
 
 TEST_CASE("client hub: a secretless client opens its journal under its first token's account",

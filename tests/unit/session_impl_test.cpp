@@ -1,12 +1,17 @@
 // The session shell (src/session_impl.cpp) inside a Client over a FakeTransport and a
 // ManualClock: the state a user's call sets is visible when the call returns, a session's
 // first callback is held until its start returned, audio-only callbacks run on the caller,
-// balance updates coalesce behind a slow callback, ~Session waits for a running callback.
+// balance updates coalesce behind a slow callback, ~Session waits for a running callback;
+// record() appends in memory, the scheduler journals and batches the events.
 
 #include <catch2/catch.hpp>
 
+#include <dirent.h>
+
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -14,7 +19,8 @@
 
 #include "callback_gate.hpp"
 #include "client_harness.hpp"
-#include "emulator_process.hpp"  // wait_until
+#include "emulator_process.hpp"  // wait_until, TempDir
+#include "journal.hpp"
 
 using namespace creditmeter;
 using namespace creditmeter::testing;
@@ -161,4 +167,69 @@ TEST_CASE("session shell: ~Session waits for its callback running on the callbac
   s.reset();
   CHECK(returned);  // ~Session returned only after the callback did
   releaser.join();
+}
+
+TEST_CASE("session shell: record() appends in memory; the scheduler journals the events and sends one batch after the delay",
+          "[unit][session][events]") {
+  TempDir dir;
+  Harness h(60, 300, dir.path());
+  auto s = h.client->start_session();
+  const std::string a = s->record("llm_gpt4");
+  const std::string b = s->record("tts_seconds", 12.5);
+  CHECK(a != b);
+  CHECK(s->stats().events_recorded == 2);
+  CHECK(s->stats().events_pending == 2);
+  CHECK(h.transport->requests().empty());  // no I/O in record()
+  // Past the journal's step (50-100 ms) and the batch delay (1 s): one batch with both.
+  h.clock->advance(1100ms);
+  REQUIRE(h.transport->wait_for_requests(1));
+  const auto batch = h.transport->requests().at(0);
+  CHECK(batch.url == "http://127.0.0.1:9/v1/usage-events");
+  CHECK(batch.body.find(a) != std::string::npos);
+  CHECK(batch.body.find(b) != std::string::npos);
+  CHECK(batch.body.find("\"quantity\":12.5") != std::string::npos);
+  // Journaled before it was sent (the group commit of that turn).
+  std::string journal_bytes;
+  {
+    const std::string jdir = detail::Journal::directory(dir.path(), "http://127.0.0.1:9",
+                                                       detail::account_key_from_secret(Harness::kSecret));
+    DIR* d = ::opendir(jdir.c_str());
+    REQUIRE(d != nullptr);
+    while (dirent* e = ::readdir(d)) {
+      const std::string n = e->d_name;
+      if (n.size() > 8 && n.compare(n.size() - 8, 8, ".journal") == 0) {
+        std::ifstream in(jdir + "/" + n);
+        journal_bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      }
+    }
+    ::closedir(d);
+  }
+  CHECK(journal_bytes.find("\"event_id\":\"" + a + "\"") != std::string::npos);
+  CHECK(journal_bytes.find("\"type\":\"event\"") != std::string::npos);
+  REQUIRE(h.transport->respond(json_response(
+      200, {{"balance", 88.959}, {"accepted", {a, b}}, {"duplicates", nlohmann::json::array()},
+            {"rejected", nlohmann::json::array()}, {"charges", {{a, 10.0}, {b, 1.041}}}})));
+  REQUIRE(h.client->flush(5s));
+  const SessionStats st = s->stats();
+  CHECK(st.events_acknowledged == 2);
+  CHECK(st.events_pending == 0);
+  CHECK(st.credits_charged == Approx(11.041));
+  CHECK(st.balance == Approx(88.959));
+  CHECK(h.client->usage().events_acknowledged == 2);
+}
+
+TEST_CASE("session shell: record() refuses a stopped and an audio-only session, and bad input", "[unit][session][events]") {
+  Harness h;
+  auto s = h.client->start_session();
+  CHECK_THROWS_AS(s->record(""), InvalidArgument);
+  CHECK_THROWS_AS(s->record("x", -0.5), InvalidArgument);
+  CHECK_THROWS_AS(s->record("x", 2e12), InvalidArgument);
+  CHECK_THROWS_AS(s->record(std::string("a\0b", 3)), InvalidArgument);
+  s->stop();
+  CHECK_THROWS_WITH(s->record("llm_gpt4"), Catch::Contains("before stop()"));
+  SessionOptions audio;
+  audio.audio_only = true;
+  auto a = h.client->start_session(audio);
+  CHECK_THROWS_WITH(a->record("llm_gpt4"), Catch::Contains("audio-only"));
+  CHECK(s->stats().events_recorded == 0);
 }

@@ -1,5 +1,5 @@
-// Chaos: 21 sessions on 3 clients while a seeded random schedule of every emulator fault
-// plays. Afterwards every billing invariant (docs/ARCHITECTURE.md, "Invariants") holds. The seed is printed; run again with
+// Chaos: 21 sessions on 3 clients, rendering and recording usage events, while a seeded
+// random schedule of every emulator fault plays. Afterwards every billing invariant (docs/ARCHITECTURE.md, "Invariants") holds. The seed is printed; run again with
 // CREDITMETER_CHAOS_SEED=<seed> to replay the same fault schedule.
 
 #include <catch2/catch.hpp>
@@ -24,6 +24,7 @@ struct Watched {
   std::unique_ptr<Renderer> renderer;
   std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
   std::shared_ptr<std::vector<StateChange>> changes = std::make_shared<std::vector<StateChange>>();
+  std::vector<std::string> events;  // ids of the usage events recorded
 };
 
 // CLOCK_MONOTONIC_COARSE's resolution (what the SDK's frame() reads), rounded up to ms.
@@ -103,7 +104,10 @@ TEST_CASE("chaos: every fault, many sessions, billed exactly once", "[integratio
     if (rng() % 3 == 0) f["session_id"] = sessions[rng() % sessions.size()].session->id();
     std::cout << "chaos round " << round << ": " << f.dump() << std::endl;
     emu.fault(f);
+    // Usage events recorded under the fault, and more while it lasts: each must be charged once.
+    for (auto& w : sessions) w.events.push_back(w.session->record(rng() % 2 ? "kb_query" : "tts_seconds", 1 + rng() % 5));
     std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 500));  // the simulated fault lasts this long
+    for (auto& w : sessions) w.events.push_back(w.session->record("api_request"));
     emu.clear_faults();
     std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 400));  // healthy between faults
   }
@@ -133,6 +137,15 @@ TEST_CASE("chaos: every fault, many sessions, billed exactly once", "[integratio
     CHECK(row.at("active_ms").get<std::int64_t>() == st.active_ms);
     CHECK(st.reported_ms == st.active_ms);
     CHECK(row.at("released") == true);
+    // Usage events: the ledger's are the client's, by id, each charged once.
+    std::vector<std::string> charged;
+    for (const auto& e : emu.ledger_events(w.session->id())) charged.push_back(e.at("event_id").get<std::string>());
+    std::sort(charged.begin(), charged.end());
+    std::vector<std::string> recorded = w.events;
+    std::sort(recorded.begin(), recorded.end());
+    CHECK(charged == recorded);
+    CHECK(st.events_acknowledged == recorded.size());
+    CHECK(st.events_pending == 0);
     std::lock_guard<std::mutex> lock(*w.mutex);
     // The renderer adds the coarse clock's resolution per stretch it saw; a pause and resume
     // between two of its frames (40 ms) is a stretch it never saw, and each such one may

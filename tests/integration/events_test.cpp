@@ -369,3 +369,29 @@ TEST_CASE("kill -9 after the events' answer, before it is journaled: the resend 
                                      [](double acc, const auto& e) { return acc + e.second; });
   CHECK(sum == Approx(2.0 * static_cast<double>(after.size())));
 }
+
+TEST_CASE("a USD account: the unit reaches stats and the credit summary, time is billed per second in USD",
+          "[integration][events]") {
+  EmulatorProcess emu;
+  emu.configure({{"heartbeat_interval_s", 1}, {"offline_grace_s", 3}});
+  const std::string secret = unique_secret("usd");
+  emu.admin("POST", "/admin/accounts", {{"api_secret", secret}, {"plan", "creator"}, {"balance", 50}, {"unit", "USD"}});
+  Client client(client_options(emu, secret));
+  const CreditSummary summary = client.credit_summary();
+  CHECK(summary.unit == "USD");
+  CHECK(summary.balance == Approx(50));
+  auto s = client.start_session();
+  CHECK(s->stats().unit == "USD");
+  Renderer r(*s);
+  REQUIRE(wait_until([&] { return s->stats().reported_ms >= 1000; }, 10s));
+  r.stop();
+  s->stop();
+  REQUIRE(client.flush(10s));
+  const SessionStats st = s->stats();
+  CHECK(st.unit == "USD");
+  // $0.05 a second of active time ($3 a minute), in milli-dollars: within a cent of the ledger.
+  const auto row = emu.ledger_session(s->id());
+  CHECK(st.credits_charged == Approx(row.at("credits_charged").get<double>()).margin(1e-9));
+  CHECK(st.credits_charged == Approx(static_cast<double>(st.reported_ms) / 1000.0 * 0.05).margin(0.01));
+  CHECK(st.balance == Approx(50 - st.credits_charged).margin(1e-9));
+}

@@ -199,7 +199,9 @@ core::TimePoint Scheduler::next_due(bool quitting, core::TimePoint quit_deadline
 // One wake-up per due time: the timer is armed to the nanosecond, never before `next` (it
 // counts from a now() read before it is armed), so the loop never wakes a hair early and
 // sleeps again. Transfers in flight keep their own timeouts: curl_multi_poll waits at most
-// what curl_multi_timeout asks for, whatever the wait given here.
+// what curl_multi_timeout asks for, whatever the wait given here. Every blocking sleep arms
+// or disarms the timer first, which clears a firing not yet read, so the descriptor is never
+// read; a sleep until the same due time as the last one costs no system call (wake_timer.hpp).
 void Scheduler::sleep_until(core::TimePoint next, core::TimePoint now, bool work_waiting) {
   milliseconds wait{0};
   if (work_waiting) {
@@ -208,7 +210,7 @@ void Scheduler::sleep_until(core::TimePoint next, core::TimePoint now, bool work
     wake_timer_.disarm();
     wait = kUntilWoken;
   } else if (wake_timer_.fd() >= 0) {
-    wake_timer_.arm(next - now);
+    wake_timer_.arm_for(next, now);
     wait = kUntilWoken;
   } else {
     // No timer descriptor: the poll's timeout carries the time, rounded up to whole ms.
@@ -216,7 +218,6 @@ void Scheduler::sleep_until(core::TimePoint next, core::TimePoint now, bool work
     wait = std::min(ms, kUntilWoken);
   }
   parts_.transport.poll(wait, wake_timer_.fd());
-  wake_timer_.clear();
 }
 
 void Scheduler::finish_loop() {

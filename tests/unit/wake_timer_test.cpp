@@ -5,6 +5,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#if defined(__linux__)
+#include <sys/timerfd.h>
+#endif
 #include <time.h>
 
 #include <chrono>
@@ -76,6 +79,58 @@ TEST_CASE("re-arming or disarming the wake timer drops a firing not yet read", "
     CHECK_FALSE(readable_now(timer.fd()));
     CHECK_FALSE(timer.clear());
   }
+}
+
+namespace {
+// What is left of the armed time (0: disarmed or fired).
+std::chrono::nanoseconds remaining(const WakeTimer& timer) {
+  itimerspec left{};
+  REQUIRE(timerfd_gettime(timer.fd(), &left) == 0);
+  return std::chrono::seconds(left.it_value.tv_sec) + std::chrono::nanoseconds(left.it_value.tv_nsec);
+}
+}  // namespace
+
+TEST_CASE("a sleep until the same due time keeps the pending arming as it is", "[unit][client]") {
+  WakeTimer timer;
+  const auto due = 1000h;
+  timer.arm_for(due, due - 1h);
+  const auto first = remaining(timer);
+  REQUIRE(first > 59min);
+  timer.arm_for(due, due - 1h);  // re-arming would restart the hour: kept, it only ran down
+  CHECK(remaining(timer) < first);
+  SECTION("another due time arms anew") {
+    timer.arm_for(due + 1h, due - 1h);
+    CHECK(remaining(timer) > 119min);
+  }
+  SECTION("disarmed, the same due time arms anew") {
+    timer.disarm();
+    CHECK(remaining(timer) == 0ns);
+    timer.arm_for(due, due - 1h);
+    CHECK(remaining(timer) > 59min);
+  }
+  CHECK_FALSE(readable_now(timer.fd()));
+}
+
+TEST_CASE("a sleep until the same due time after it fired arms anew (never a readable descriptor to sleep on)",
+          "[unit][client]") {
+  WakeTimer timer;
+  const auto due = 1000h;
+  timer.arm_for(due, due - 1ms);
+  REQUIRE(readable_within(timer.fd(), 5000ms));
+  // As after a ManualClock that stood still while real time passed: the same due time, the
+  // real moment gone. Keeping the fired arming would end every poll at once.
+  timer.arm_for(due, due - 1h);
+  CHECK_FALSE(readable_now(timer.fd()));
+  CHECK(remaining(timer) > 59min);
+}
+
+TEST_CASE("a fired wake timer is quiet after the next sleep's arming or disarming, unread", "[unit][client]") {
+  WakeTimer timer;
+  timer.arm_for(10h, 10h - 1ms);
+  REQUIRE(readable_within(timer.fd(), 5000ms));
+  SECTION("nothing due: disarmed") { timer.disarm(); }
+  SECTION("the next due time") { timer.arm_for(11h, 10h); }
+  CHECK_FALSE(readable_now(timer.fd()));
 }
 
 #else

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "core/json_reader.hpp"
@@ -49,31 +50,64 @@ std::optional<JsonDoc> claims(const std::string& token) {
   return doc;
 }
 
-}  // namespace
+// The claims the client reads, taken from one decoding.
+struct Claims {
+  std::optional<std::int64_t> exp;
+  std::optional<std::string> sub;
+  std::optional<std::string> sid;
+};
 
-std::optional<std::int64_t> jwt_expiry(const std::string& token) {
+Claims read_claims(const std::string& token) {
+  Claims c;
   auto doc = claims(token);
-  if (!doc) return std::nullopt;
-  const int it = doc->member(0, "exp");
-  if (it < 0 || doc->at(it).kind != JsonDoc::Kind::number) return std::nullopt;
-  const double exp = doc->at(it).number;
-  if (!std::isfinite(exp) || exp < 0 || exp > 1e13) return std::nullopt;
-  return static_cast<std::int64_t>(exp);
+  if (!doc) return c;
+  const int e = doc->member(0, "exp");
+  if (e >= 0 && doc->at(e).kind == JsonDoc::Kind::number) {
+    const double exp = doc->at(e).number;
+    if (std::isfinite(exp) && exp >= 0 && exp <= 1e13) c.exp = static_cast<std::int64_t>(exp);
+  }
+  const int s = doc->member(0, "sub");
+  if (s >= 0 && doc->at(s).kind == JsonDoc::Kind::string) c.sub = doc->at(s).text;
+  const int i = doc->member(0, "sid");
+  if (i >= 0 && doc->at(i).kind == JsonDoc::Kind::string) c.sid = doc->at(i).text;
+  return c;
 }
 
-namespace {
-std::optional<std::string> string_claim(const std::string& token, const char* name) {
-  auto doc = claims(token);
-  if (!doc) return std::nullopt;
-  const int it = doc->member(0, name);
-  if (it < 0 || doc->at(it).kind != JsonDoc::Kind::string) return std::nullopt;
-  return doc->at(it).text;
+// Every answer's token is read twice on the scheduler thread (the wire checks its `sid`,
+// the session's token state its `exp`), and a server renews the token with each heartbeat,
+// often to the same string: the last token decoded on this thread is remembered with its
+// claims (compared whole, byte for byte, so a different token is always decoded). The copy
+// is a bearer token: wiped when replaced and when the thread ends.
+struct LastDecoded {
+  std::string token;
+  Claims claims;
+  bool valid = false;
+  ~LastDecoded() { wipe(); }
+  void wipe() {
+    if (!token.empty()) OPENSSL_cleanse(&token[0], token.size());
+    token.clear();
+    valid = false;
+  }
+};
+
+const Claims& claims_of(const std::string& token) {
+  thread_local LastDecoded last;
+  if (!last.valid || last.token != token) {
+    last.wipe();
+    last.claims = read_claims(token);
+    last.token = token;
+    last.valid = true;
+  }
+  return last.claims;
 }
+
 }  // namespace
 
-std::optional<std::string> jwt_subject(const std::string& token) { return string_claim(token, "sub"); }
+std::optional<std::int64_t> jwt_expiry(const std::string& token) { return claims_of(token).exp; }
 
-std::optional<std::string> jwt_session_id(const std::string& token) { return string_claim(token, "sid"); }
+std::optional<std::string> jwt_subject(const std::string& token) { return claims_of(token).sub; }
+
+std::optional<std::string> jwt_session_id(const std::string& token) { return claims_of(token).sid; }
 
 }  // namespace core
 }  // namespace creditmeter

@@ -64,3 +64,26 @@ TEST_CASE("jwt_expiry of garbage is nullopt, never a throw", "[unit][jwt]") {
   CHECK_FALSE(core::jwt_subject("h." + base64url(R"({"sub":7})") + ".s").has_value());
   CHECK_FALSE(core::jwt_subject("garbage").has_value());
 }
+
+TEST_CASE("a token read again gives its own claims; one that differs in any byte is decoded anew", "[unit][jwt]") {
+  // The claims of the last token decoded are remembered (the wire and the token state read
+  // the same token in turn): the memory must never answer for another token.
+  const std::string a = jwt_with_claims(R"({"sub":"acct_a","sid":"s-a","exp":100})");
+  const std::string b = jwt_with_claims(R"({"sub":"acct_b","sid":"s-b","exp":200})");
+  const std::string a_other_signature = a.substr(0, a.rfind('.')) + ".other";
+  for (int round = 0; round < 2; ++round) {
+    CHECK(core::jwt_session_id(a) == std::string("s-a"));
+    CHECK(core::jwt_expiry(a) == 100);
+    CHECK(core::jwt_subject(a) == std::string("acct_a"));
+    CHECK(core::jwt_session_id(b) == std::string("s-b"));
+    CHECK(core::jwt_expiry(b) == 200);
+    CHECK(core::jwt_expiry(a) == 100);
+    CHECK(core::jwt_session_id(a_other_signature) == std::string("s-a"));
+    CHECK_FALSE(core::jwt_expiry("opaque").has_value());
+    CHECK(core::jwt_subject(b) == std::string("acct_b"));
+  }
+  // One character of the payload changed: another session id, read as such.
+  const std::string tampered = jwt_with_claims(R"({"sub":"acct_a","sid":"s-c","exp":100})");
+  CHECK(core::jwt_session_id(a) == std::string("s-a"));
+  CHECK(core::jwt_session_id(tampered) == std::string("s-c"));
+}

@@ -82,14 +82,40 @@ static void check_exact(fixture *f, cm_session *session) {
   CHECK(cm_test_transport_sends(f->transport) >= (int64_t)stats.heartbeats_ok + 1);
 }
 
+/* A session with default options on the fixture's client; NULL (the failure recorded) when
+ * the start fails. */
+static cm_session *fixture_session(fixture *f) {
+  cm_session_options so;
+  cm_session *session = NULL;
+  cm_session_options_init(&so);
+  if (!CHECK_STATUS(cm_client_start_session(f->client, &so, &session), CM_OK)) return NULL;
+  return session;
+}
+
+/* From now on the app holds every call; the session renders `ms` meanwhile. */
+static void hold_calls_while_rendering(fixture *f, cm_session *session, int64_t ms) {
+  cm_test_transport_set_mode(f->transport, CM_TT_HOLD);
+  cm_test_render(session, ms);
+}
+
+/* Calls the app held were given up on: cancelled. */
+static void check_held_calls_cancelled(fixture *f) {
+  CHECK(cm_test_transport_held(f->transport) >= 1);
+  CHECK(cm_test_transport_cancels(f->transport) >= 1);
+}
+
+/* The end of a test whose session ran: stopped, flushed and billed exactly (check_exact). */
+static void finish_exact(fixture *f, cm_session *session) {
+  check_exact(f, session);
+  cm_session_free(session);
+}
+
 /* A session through an outage (503s inside the grace): nothing lost, nothing billed twice. */
 static void test_session_through_outage(void) {
   fixture f;
-  cm_session *session = NULL;
-  cm_session_options so;
+  cm_session *session;
   REQUIRE(fixture_start(&f, "transport_outage", 0.5, 30, 5000, 2000));
-  cm_session_options_init(&so);
-  if (CHECK_STATUS(cm_client_start_session(f.client, &so, &session), CM_OK)) {
+  if ((session = fixture_session(&f)) != NULL) {
     cm_test_render(session, 800);
     CHECK(cm_emulator_admin(&f.emu, "POST", "/admin/faults", "{\"mode\":\"status\",\"status\":503}", NULL, 0) == 201);
     CHECK(wait_stats(session, has_failed_heartbeat, 10000));
@@ -97,8 +123,7 @@ static void test_session_through_outage(void) {
     CHECK(cm_session_may_render(session)); /* inside the grace */
     CHECK(cm_emulator_admin(&f.emu, "DELETE", "/admin/faults", NULL, NULL, 0) / 100 == 2);
     cm_test_render(session, 800);
-    check_exact(&f, session);
-    cm_session_free(session);
+    finish_exact(&f, session);
   }
   fixture_stop(&f);
 }
@@ -106,16 +131,13 @@ static void test_session_through_outage(void) {
 /* An app that answers inside send, on the library's own thread (scheduler or caller). */
 static void test_complete_inside_send(void) {
   fixture f;
-  cm_session *session = NULL;
-  cm_session_options so;
+  cm_session *session;
   REQUIRE(fixture_start(&f, "transport_inline", 0.5, 30, 5000, 2000));
   cm_test_transport_set_mode(f.transport, CM_TT_INLINE);
-  cm_session_options_init(&so);
-  if (CHECK_STATUS(cm_client_start_session(f.client, &so, &session), CM_OK)) {
+  if ((session = fixture_session(&f)) != NULL) {
     cm_test_render(session, 1200);
     CHECK(wait_stats(session, has_ok_heartbeat, 10000));
-    check_exact(&f, session);
-    cm_session_free(session);
+    finish_exact(&f, session);
   }
   fixture_stop(&f);
 }
@@ -124,21 +146,16 @@ static void test_complete_inside_send(void) {
  * and their late completion is ignored; once the app answers again, the usage is exact. */
 static void test_abandoned_calls(void) {
   fixture f;
-  cm_session *session = NULL;
-  cm_session_options so;
+  cm_session *session;
   REQUIRE(fixture_start(&f, "transport_abandoned", 0.5, 30, 300, 2000));
-  cm_session_options_init(&so);
-  if (CHECK_STATUS(cm_client_start_session(f.client, &so, &session), CM_OK)) {
-    cm_test_transport_set_mode(f.transport, CM_TT_HOLD);
-    cm_test_render(session, 600);
+  if ((session = fixture_session(&f)) != NULL) {
+    hold_calls_while_rendering(&f, session, 600);
     CHECK(wait_stats(session, has_failed_heartbeat, 10000));
-    CHECK(cm_test_transport_cancels(f.transport) >= 1);
-    CHECK(cm_test_transport_held(f.transport) >= 1);
+    check_held_calls_cancelled(&f);
     cm_test_transport_set_mode(f.transport, CM_TT_WORKERS);
     CHECK_STATUS(cm_test_transport_release_held(f.transport), CM_OK); /* late: ignored */
     cm_test_render(session, 600);
-    check_exact(&f, session);
-    cm_session_free(session);
+    finish_exact(&f, session);
   }
   fixture_stop(&f);
 }
@@ -163,17 +180,13 @@ static void test_start_times_out(void) {
  * returns, the held calls are cancelled, and completing them after the free is safe. */
 static void test_shutdown_does_not_wait_for_the_app(void) {
   fixture f;
-  cm_session *session = NULL;
-  cm_session_options so;
+  cm_session *session;
   REQUIRE(fixture_start(&f, "transport_shutdown", 1, 30, 60000, 300));
-  cm_session_options_init(&so);
-  if (CHECK_STATUS(cm_client_start_session(f.client, &so, &session), CM_OK)) {
-    cm_test_transport_set_mode(f.transport, CM_TT_HOLD);
-    cm_test_render(session, 300);
+  if ((session = fixture_session(&f)) != NULL) {
+    hold_calls_while_rendering(&f, session, 300);
     cm_client_free(f.client); /* the release is held by the app: abandoned at the deadline */
     f.client = NULL;
-    CHECK(cm_test_transport_held(f.transport) >= 1);
-    CHECK(cm_test_transport_cancels(f.transport) >= 1);
+    check_held_calls_cancelled(&f);
     CHECK_STATUS(cm_test_transport_release_held(f.transport), CM_OK); /* after the free */
     cm_session_free(session);
   }

@@ -19,8 +19,10 @@ def _calls(cls):
             calls[name] = lambda o, p=attr: p.fget(o)
         elif name == "__exit__":
             calls[name] = lambda o: o.__exit__(None, None, None)
-        elif name in ("on_state_change", "on_balance", "on_low_balance", "set_max_credits"):
+        elif name in ("on_state_change", "on_balance", "on_low_balance", "on_event_rejected", "set_max_credits"):
             calls[name] = lambda o, n=name: getattr(o, n)(None)
+        elif name == "record":
+            calls[name] = lambda o: o.record("llm_gpt4")
         else:
             calls[name] = lambda o, n=name: getattr(o, n)()
     return calls

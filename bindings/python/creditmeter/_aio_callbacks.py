@@ -56,13 +56,14 @@ class Handover:
         self.on_state_change: Optional[Callable[[Any], Any]] = None
         self.on_balance: Optional[Callable[[Any], Any]] = None
         self.on_low_balance: Optional[Callable[[Any], Any]] = None
+        self.on_event_rejected: Optional[Callable[[Any], Any]] = None
         self._iterators: "weakref.WeakSet[StateChanges]" = weakref.WeakSet()
         self._stopped = False  # `stopped` was delivered: new iterators end at once
         self._tasks: Set["asyncio.Task[Any]"] = set()  # async callbacks running (strong refs)
 
     def mute(self) -> None:
         """No user callback runs any more (a session nobody received: its start was cancelled)."""
-        self.on_state_change = self.on_balance = self.on_low_balance = None
+        self.on_state_change = self.on_balance = self.on_low_balance = self.on_event_rejected = None
 
     # --- on the client's callback thread (under the GIL): hand over and return
 
@@ -84,6 +85,9 @@ class Handover:
     def low_balance_hook(self, update: Any) -> None:
         self._post(self._deliver_low_balance, update)
 
+    def event_rejected_hook(self, event: Any) -> None:
+        self._post(self._deliver_event_rejected, event)
+
     # --- on the event loop's thread
 
     def state_changes(self) -> StateChanges:
@@ -104,6 +108,9 @@ class Handover:
 
     def _deliver_low_balance(self, update: Any) -> None:
         self._run(self.on_low_balance, update, "the on_low_balance callback")
+
+    def _deliver_event_rejected(self, event: Any) -> None:
+        self._run(self.on_event_rejected, event, "the on_event_rejected callback")
 
     def _run(self, fn: Optional[Callable[[Any], Any]], arg: Any, what: str) -> None:
         if fn is None:

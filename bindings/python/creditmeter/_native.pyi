@@ -70,6 +70,20 @@ class SessionStats:
     @property
     def last_error_reason(self) -> Reason:
         """What that failure means for billing."""
+    @property
+    def events_recorded(self) -> int: ...
+    @property
+    def events_acknowledged(self) -> int:
+        """Usage events the server charged (accepted, or a duplicate of one it had charged)."""
+    @property
+    def events_rejected(self) -> int:
+        """Usage events refused for good (on_event_rejected)."""
+    @property
+    def events_pending(self) -> int:
+        """Usage events recorded and not settled yet."""
+    @property
+    def unit(self) -> str:
+        """What credits_charged and balance count in: 'credits', or a currency ('USD')."""
 
 class BalanceUpdate:
     """The account balance as a session learned it (on_balance, on_low_balance)."""
@@ -94,6 +108,12 @@ class ClientUsage:
     def heartbeats_ok(self) -> int: ...
     @property
     def heartbeats_failed(self) -> int: ...
+    @property
+    def events_recorded(self) -> int: ...
+    @property
+    def events_acknowledged(self) -> int: ...
+    @property
+    def events_rejected(self) -> int: ...
 
 class CreditSummary:
     """The account's credits."""
@@ -109,9 +129,27 @@ class CreditSummary:
     def topup_credits(self) -> float: ...
     @property
     def estimated_minutes(self) -> Dict[str, int]: ...
+    @property
+    def unit(self) -> str:
+        """What balance and the credits count in: 'credits', or a currency ('USD')."""
+
+class RejectedEvent:
+    """A usage event the server refused for good (on_event_rejected): not charged, not resent."""
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def quantity(self) -> float: ...
+    @property
+    def code(self) -> str:
+        """The server's code, e.g. 'UNKNOWN_ACTION'."""
+    @property
+    def message(self) -> str: ...
 
 _StateChangeCallback = Callable[[StateChange], object]
 _BalanceCallback = Callable[[BalanceUpdate], object]
+_EventRejectedCallback = Callable[[RejectedEvent], object]
 
 class _CallStop:
     """Stops one waiting call of a Client (creditmeter.aio cancels with it)."""
@@ -143,6 +181,10 @@ class Session:
         """Runs fn once per downward crossing of the low-balance threshold; None removes it."""
     def set_max_credits(self, max_credits: Optional[float]) -> None:
         """Sets (>= 0) or removes (None) the session's spending cap; raising it resumes."""
+    def record(self, action: str, quantity: float = 1.0) -> str:
+        """Records a usage event and returns its id; never waits on the network."""
+    def on_event_rejected(self, fn: Optional[_EventRejectedCallback]) -> None:
+        """Runs fn on the callback thread for each event the server refuses for good; None removes it."""
     def __enter__(self) -> Session: ...
     def __exit__(
         self,
@@ -186,6 +228,7 @@ class Client:
         low_balance_minutes: float = 5.0,
         low_balance_credits: Optional[float] = None,
         max_credits: Optional[float] = None,
+        on_event_rejected: Optional[_EventRejectedCallback] = None,
         _stop: Optional[_CallStop] = None,
     ) -> Session: ...
     def flush(self, timeout_s: float = 5.0, *, _stop: Optional[_CallStop] = None) -> bool: ...

@@ -73,6 +73,10 @@ class Session:
     def set_max_credits(self, max_credits: Optional[float]) -> None:
         self._native.set_max_credits(max_credits)
 
+    def record(self, action: str, quantity: float = 1.0) -> str:
+        """A usage event; returns its id. Never waits on the network, so it is not awaitable."""
+        return self._native.record(action, quantity)
+
     def on_state_change(self, fn: Any) -> None:
         check_callback(fn, "on_state_change")
         self._handover.on_state_change = fn
@@ -86,6 +90,11 @@ class Session:
         check_callback(fn, "on_low_balance")
         self._handover.on_low_balance = fn
         self._native.on_low_balance(self._handover.low_balance_hook if fn is not None else None)
+
+    def on_event_rejected(self, fn: Any) -> None:
+        check_callback(fn, "on_event_rejected")
+        self._handover.on_event_rejected = fn
+        self._native.on_event_rejected(self._handover.event_rejected_hook if fn is not None else None)
 
     def state_changes(self) -> StateChanges:
         """A new async iterator of every later state change; it ends after ``stopped``."""
@@ -126,16 +135,18 @@ class Client:
         on_state_change: Any = None,
         on_balance: Any = None,
         on_low_balance: Any = None,
+        on_event_rejected: Any = None,
         **kwargs: Any,
     ) -> Session:
         """The token exchange, off the loop. Arguments as ``creditmeter.Client.start_session``."""
         handover = Handover(asyncio.get_running_loop())
         for fn, what in ((on_state_change, "on_state_change"), (on_balance, "on_balance"),
-                         (on_low_balance, "on_low_balance")):
+                         (on_low_balance, "on_low_balance"), (on_event_rejected, "on_event_rejected")):
             check_callback(fn, what)
         handover.on_state_change = on_state_change
         handover.on_balance = on_balance
         handover.on_low_balance = on_low_balance
+        handover.on_event_rejected = on_event_rejected
         # A cancel stops the native call: the exchange ends at once and the C++ client releases
         # whatever session the server made for it (the thread then ends with Interrupted).
         stop = _native._CallStop()
@@ -145,6 +156,7 @@ class Client:
                 on_state_change=handover.state_hook,
                 on_balance=handover.balance_hook if on_balance is not None else None,
                 on_low_balance=handover.low_balance_hook if on_low_balance is not None else None,
+                on_event_rejected=handover.event_rejected_hook if on_event_rejected is not None else None,
                 _stop=stop,
                 **kwargs,
             ),

@@ -77,6 +77,25 @@ cm::BalanceCallback make_balance_callback(py::object fn, std::string what) {
   };
 }
 
+cm::EventRejectedCallback make_event_rejected_callback(py::object fn, std::string what) {
+  if (fn.is_none()) return nullptr;
+  if (!PyCallable_Check(fn.ptr())) throw py::type_error(what + ": expected a callable or None");
+  auto holder = std::make_shared<PyCallable>(std::move(fn));
+  return [holder, what](const cm::RejectedEvent& event) {
+    t_callback_thread = true;
+    PyEntry entry;
+    if (!entry.ok()) return;
+    py::gil_scoped_acquire gil;
+    try {
+      holder->fn(event);
+    } catch (py::error_already_set& err) {
+      log_callback_exception(err, "the " + what + " callback");
+    } catch (const std::exception& e) {
+      write_stderr(what + " callback failed: " + e.what());
+    }
+  };
+}
+
 cm::TokenProvider make_token_provider(py::object fn) {
   auto holder = std::make_shared<PyCallable>(std::move(fn));
   return [holder](const std::string& session_id) -> std::string {

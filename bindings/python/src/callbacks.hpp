@@ -22,6 +22,8 @@ void write_stderr(const std::string& line);
 cm::StateChangeCallback make_state_callback(py::object fn, std::string session_label);
 // None -> no callback; else `fn` must be callable. `what` names the callback in errors and logs ("on_balance").
 cm::BalanceCallback make_balance_callback(py::object fn, std::string what);
+// on_event_rejected: the same rules, called with a RejectedEvent.
+cm::EventRejectedCallback make_event_rejected_callback(py::object fn, std::string what);
 // None -> the 'creditmeter' logger of Python's logging module; else fn(level: str, message: str).
 // Lines reach Python on the log relay's thread, never on the SDK thread that logs (log_relay.cpp).
 cm::LogCallback make_log_callback(py::object fn);

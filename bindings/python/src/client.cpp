@@ -105,8 +105,9 @@ SessionHolder PyClient::start_session(const std::string& model, const std::strin
                                       py::object on_state_change, const std::string& session_id,
                                       py::object on_balance, py::object on_low_balance, double low_balance_minutes,
                                       std::optional<double> low_balance_credits, std::optional<double> max_credits,
-                                      const CallStop* stop) {
+                                      py::object on_event_rejected, const CallStop* stop) {
   cm::SessionOptions so;
+  so.on_event_rejected = make_event_rejected_callback(std::move(on_event_rejected), "on_event_rejected");
   so.on_balance = make_balance_callback(std::move(on_balance), "on_balance");
   so.on_low_balance = make_balance_callback(std::move(on_low_balance), "on_low_balance");
   so.low_balance_minutes = low_balance_minutes;
@@ -174,13 +175,15 @@ void init_client(py::module_& m) {
            py::arg("audio_only") = false, py::kw_only(), py::arg("on_state_change") = py::none(),
            py::arg("session_id") = "", py::arg("on_balance") = py::none(), py::arg("on_low_balance") = py::none(),
            py::arg("low_balance_minutes") = 5.0, py::arg("low_balance_credits") = py::none(),
-           py::arg("max_credits") = py::none(), py::arg("_stop") = py::none(),
+           py::arg("max_credits") = py::none(), py::arg("on_event_rejected") = py::none(),
+           py::arg("_stop") = py::none(),
            "The synchronous token exchange (releases the GIL; Ctrl-C and close() on another thread "
            "interrupt it). Raises AuthenticationError, "
            "InsufficientCredits, ConcurrencyLimitError, NetworkError, InvalidArgument or Interrupted. "
            "on_balance/on_low_balance take a BalanceUpdate; the low-balance threshold is "
            "low_balance_credits when given, else low_balance_minutes of runtime at the session's rate; "
-           "max_credits caps the session's spending (see docs/CREDITS.md).")
+           "max_credits caps the session's spending (see docs/CREDITS.md); on_event_rejected takes a "
+           "RejectedEvent (see Session.on_event_rejected).")
       .def("flush", checked(&PyClient::flush), py::arg("timeout_s") = 5.0, py::kw_only(),
            py::arg("_stop") = py::none(),
            "Sends all unreported usage and waits up to timeout_s seconds (float, inf = no limit) for "

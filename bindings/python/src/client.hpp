@@ -58,7 +58,7 @@ class PyClient {
                               py::object on_state_change, const std::string& session_id, py::object on_balance,
                               py::object on_low_balance, double low_balance_minutes,
                               std::optional<double> low_balance_credits, std::optional<double> max_credits,
-                              const CallStop* stop);
+                              py::object on_event_rejected, const CallStop* stop);
   bool flush(double timeout_s, const CallStop* stop);
   cm::CreditSummary credit_summary(const CallStop* stop);
   std::int64_t estimate(const std::string& model, const std::string& surface, const CallStop* stop);

@@ -93,6 +93,11 @@ PyStats to_py(const cm::SessionStats& s) {
   p.heartbeats_retried = s.heartbeats_retried;
   p.last_error = s.last_error;
   p.last_error_reason = to_py(s.last_error_reason);
+  p.events_recorded = s.events_recorded;
+  p.events_acknowledged = s.events_acknowledged;
+  p.events_rejected = s.events_rejected;
+  p.events_pending = s.events_pending;
+  p.unit = s.unit;
   return p;
 }
 
@@ -132,6 +137,14 @@ void init_value_types(py::module_& m) {
       .def_readonly("last_error", &PyStats::last_error, "The latest failed attempt's message ('' when none).")
       .def_readonly("last_error_reason", &PyStats::last_error_reason,
                     "What that failure means for billing: 'none', 'offline', 'insufficient_credits', ...")
+      .def_readonly("events_recorded", &PyStats::events_recorded, "Usage events recorded (Session.record()).")
+      .def_readonly("events_acknowledged", &PyStats::events_acknowledged,
+                    "Usage events the server charged (accepted, or a duplicate of one it had charged).")
+      .def_readonly("events_rejected", &PyStats::events_rejected,
+                    "Usage events refused for good (on_event_rejected): not charged, not resent.")
+      .def_readonly("events_pending", &PyStats::events_pending, "Usage events recorded and not settled yet.")
+      .def_readonly("unit", &PyStats::unit,
+                    "What credits_charged and balance count in: 'credits', or the account's currency ('USD').")
       .def("__repr__", [](const PyStats& s) {
         return "SessionStats(active_ms=" + std::to_string(s.active_ms) + ", reported_ms=" +
                std::to_string(s.reported_ms) + ", credits_charged=" +
@@ -142,7 +155,12 @@ void init_value_types(py::module_& m) {
                ", grace_remaining_ms=" + std::to_string(s.grace_remaining_ms) +
                ", minutes_left=" + py::repr(py::float_(s.minutes_left)).cast<std::string>() +
                ", heartbeats_retried=" + std::to_string(s.heartbeats_retried) +
-               ", last_error_reason='" + py::str(s.last_error_reason).cast<std::string>() + "')";
+               ", last_error_reason='" + py::str(s.last_error_reason).cast<std::string>() +
+               "', events_recorded=" + std::to_string(s.events_recorded) +
+               ", events_acknowledged=" + std::to_string(s.events_acknowledged) +
+               ", events_rejected=" + std::to_string(s.events_rejected) +
+               ", events_pending=" + std::to_string(s.events_pending) + ", unit=" +
+               py::repr(py::str(s.unit)).cast<std::string>() + ")";
       });
 
   py::class_<cm::BalanceUpdate>(m, "BalanceUpdate",
@@ -165,12 +183,18 @@ void init_value_types(py::module_& m) {
       .def_readonly("credits_charged", &cm::ClientUsage::credits_charged, "Credits charged.")
       .def_readonly("heartbeats_ok", &cm::ClientUsage::heartbeats_ok)
       .def_readonly("heartbeats_failed", &cm::ClientUsage::heartbeats_failed)
+      .def_readonly("events_recorded", &cm::ClientUsage::events_recorded, "Usage events recorded.")
+      .def_readonly("events_acknowledged", &cm::ClientUsage::events_acknowledged, "Usage events charged.")
+      .def_readonly("events_rejected", &cm::ClientUsage::events_rejected, "Usage events refused for good.")
       .def("__repr__", [](const cm::ClientUsage& u) {
         return "ClientUsage(sessions=" + std::to_string(u.sessions) + ", active_ms=" + std::to_string(u.active_ms) +
                ", reported_ms=" + std::to_string(u.reported_ms) +
                ", credits_charged=" + py::repr(py::float_(u.credits_charged)).cast<std::string>() +
                ", heartbeats_ok=" + std::to_string(u.heartbeats_ok) +
-               ", heartbeats_failed=" + std::to_string(u.heartbeats_failed) + ")";
+               ", heartbeats_failed=" + std::to_string(u.heartbeats_failed) +
+               ", events_recorded=" + std::to_string(u.events_recorded) +
+               ", events_acknowledged=" + std::to_string(u.events_acknowledged) +
+               ", events_rejected=" + std::to_string(u.events_rejected) + ")";
       });
 
   py::class_<cm::CreditSummary>(m, "CreditSummary", "The account's credits (Client.credit_summary()).")
@@ -181,9 +205,26 @@ void init_value_types(py::module_& m) {
       .def_readonly("topup_credits", &cm::CreditSummary::topup_credits)
       .def_readonly("estimated_minutes", &cm::CreditSummary::estimated_minutes,
                     "'<model>_<surface>' -> whole minutes the balance buys.")
+      .def_readonly("unit", &cm::CreditSummary::unit,
+                    "What balance and the credits count in: 'credits', or the account's currency ('USD').")
       .def("__repr__", [](const cm::CreditSummary& s) {
         return "CreditSummary(balance=" + py::repr(py::float_(s.balance)).cast<std::string>() + ", plan='" + s.plan +
-               "')";
+               "', unit=" + py::repr(py::str(s.unit)).cast<std::string>() + ")";
+      });
+
+  py::class_<cm::RejectedEvent>(m, "RejectedEvent",
+                                "A usage event the server refused for good (on_event_rejected): not charged, "
+                                "not resent, settled for flush().")
+      .def_readonly("event_id", &cm::RejectedEvent::event_id, "The id Session.record() returned.")
+      .def_readonly("action", &cm::RejectedEvent::action)
+      .def_readonly("quantity", &cm::RejectedEvent::quantity, "As recorded (rounded to thousandths).")
+      .def_readonly("code", &cm::RejectedEvent::code, "The server's code, e.g. 'UNKNOWN_ACTION'.")
+      .def_readonly("message", &cm::RejectedEvent::message, "The server's words, made printable.")
+      .def("__repr__", [](const cm::RejectedEvent& e) {
+        return "RejectedEvent(event_id='" + e.event_id + "', action=" + py::repr(py::str(e.action)).cast<std::string>() +
+               ", quantity=" + py::repr(py::float_(e.quantity)).cast<std::string>() + ", code=" +
+               py::repr(py::str(e.code)).cast<std::string>() + ", message=" +
+               py::repr(py::str(e.message)).cast<std::string>() + ")";
       });
 }
 

@@ -38,6 +38,8 @@ struct PyStats {
   std::uint64_t heartbeats_retried = 0;
   std::string last_error;
   py::object last_error_reason;  // a creditmeter.Reason
+  std::uint64_t events_recorded = 0, events_acknowledged = 0, events_rejected = 0, events_pending = 0;
+  std::string unit;
 };
 
 PyStats to_py(const cm::SessionStats& s);

@@ -96,6 +96,18 @@ void PySession::on_low_balance(py::object fn) {
   raw_->on_low_balance(std::move(cb));
 }
 
+void PySession::on_event_rejected(py::object fn) {
+  cm::EventRejectedCallback cb = make_event_rejected_callback(std::move(fn), "on_event_rejected of session " + id_);
+  py::gil_scoped_release nogil;
+  raw_->on_event_rejected(std::move(cb));
+}
+
+std::string PySession::record(const std::string& action, double quantity) {
+  // Never waits on I/O, but takes the session's lock, which the SDK's threads hold briefly.
+  py::gil_scoped_release nogil;
+  return raw_->record(action, quantity);
+}
+
 void PySession::set_max_credits(std::optional<double> max_credits) {
   py::gil_scoped_release nogil;
   raw_->set_max_credits(max_credits);
@@ -173,6 +185,15 @@ void init_session(py::module_& m) {
       .def("on_low_balance", checked(&PySession::on_low_balance), py::arg("fn").none(true),
            "Sets (or with None removes) fn(update: BalanceUpdate), run once each time the balance falls "
            "below the low-balance threshold (again only after a top-up lifted it above).")
+      .def("record", checked(&PySession::record), py::arg("action"), py::arg("quantity") = 1.0,
+           "Records a usage event (an LLM request, seconds of text-to-speech, ...) of `quantity` units of "
+           "`action` and returns its id. Never waits on the network: the event is journaled within 100 ms "
+           "and sent in a batch; the server charges it once at its price. Raises InvalidArgument (a "
+           "ValueError) after stop(), on an audio-only session, for an empty action or one over 64 "
+           "characters, and for a quantity that is NaN, infinite or negative.")
+      .def("on_event_rejected", checked(&PySession::on_event_rejected), py::arg("fn").none(true),
+           "Sets (or with None removes) fn(event: RejectedEvent), run on the callback thread when the "
+           "server refuses a recorded event for good (e.g. code 'UNKNOWN_ACTION').")
       .def("set_max_credits", checked(&PySession::set_max_credits), py::arg("max_credits").none(true),
            "Sets (credits >= 0) or removes (None) this session's spending cap: it pauses with "
            "state 'paused_billing', reason 'spend_cap' before its charges would cross it; raising the "

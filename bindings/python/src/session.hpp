@@ -43,7 +43,10 @@ class PySession {
   void on_state_change(py::object fn);
   void on_balance(py::object fn);
   void on_low_balance(py::object fn);
+  void on_event_rejected(py::object fn);
   void set_max_credits(std::optional<double> max_credits);
+  // A usage event (cm::Session::record); returns its id. Bad input: InvalidArgument.
+  std::string record(const std::string& action, double quantity);
 
  private:
   std::shared_ptr<cm::Session> session_;

@@ -404,3 +404,23 @@ TEST_CASE("session ids: 1-128 of [A-Za-z0-9._:-]", "[unit][protocol]") {
     CHECK_FALSE(core::valid_session_id(bad));
   }
 }
+
+TEST_CASE("error_answer_status: the status a handed-over error body stands for", "[unit][protocol]") {
+  // The envelope's own status first (httpStatus inside error, else a top-level status_code).
+  CHECK(core::error_answer_status(R"({"error":{"code":"X","httpStatus":429}})") == 429);
+  CHECK(core::error_answer_status(R"({"status_code":503,"error":{"code":"X"}})") == 503);
+  // A status outside 400-599 or not whole is no status: the code decides.
+  CHECK(core::error_answer_status(R"({"error":{"code":"INSUFFICIENT_BALANCE","httpStatus":200}})") == 402);
+  CHECK(core::error_answer_status(R"({"error":{"code":"KEY_REVOKED","httpStatus":402.5}})") == 403);
+  // The protocol's codes, each with its one status.
+  CHECK(core::error_answer_status(R"({"error":{"code":"INVALID_API_SECRET"}})") == 401);
+  CHECK(core::error_answer_status(R"({"error":{"code":"TOKEN_EXPIRED"}})") == 401);
+  CHECK(core::error_answer_status(R"({"error":{"code":"CONCURRENCY_LIMIT_REACHED"}})") == 403);
+  CHECK(core::error_answer_status(R"({"error":{"code":"RATE_LIMITED"}})") == 429);
+  // No error envelope, an unknown code, or no JSON at all: 0 (not an error body).
+  CHECK(core::error_answer_status(R"({"data":{"token":"t"}})") == 0);
+  CHECK(core::error_answer_status(R"({"error":{"code":"SOMETHING_ELSE"}})") == 0);
+  CHECK(core::error_answer_status(R"({"error":"INSUFFICIENT_BALANCE"})") == 0);
+  CHECK(core::error_answer_status("not json") == 0);
+  CHECK(core::error_answer_status("") == 0);
+}

@@ -1,5 +1,8 @@
 // Money is kept as integer milli-credits (1 credit = 1000 mc) everywhere inside the
-// emulator, so that no rounding drift can creep into balances. These helpers are the only
+// emulator, so that no rounding drift can creep into balances; a USD account's amounts are
+// milli-dollars by the same arithmetic (the names say credits, the unit is the account's).
+// Prices of usage events are micro-units, so that 5 credits a minute per second is exact
+// enough (0.083333). These helpers are the only
 // places where credits cross the JSON boundary.
 #pragma once
 

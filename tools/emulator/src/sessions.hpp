@@ -35,8 +35,9 @@ struct Session {
   IdempotencyStore idempotency;
 };
 
-// The session's row in GET /admin/ledger (docs/EMULATOR.md): the documented fields, then
-// account, model, surface and slot for debugging.
+// The session's row in GET /admin/ledger (docs/EMULATOR.md): the documented fields
+// (credits_charged: time and events together), then account, model, surface and slot for
+// debugging, then the charge split into time and events.
 nlohmann::json ledger_row(const Session& session);
 
 class Sessions {

@@ -12,9 +12,9 @@ function(creditmeter_discover_tests target)
   if(NOT arg_SMOKE_TIMEOUT)
     set(arg_SMOKE_TIMEOUT ${arg_TIMEOUT})
   endif()
-  catch_discover_tests(${target} TEST_PREFIX "${arg_PREFIX}" TEST_SPEC "[smoke]"
+  catch_discover_tests(${target} TEST_PREFIX "${arg_PREFIX}" TEST_SPEC "[smoke]" EXTRA_ARGS -w NoTests
     TEST_LIST ${target}_smoke_tests PROPERTIES TIMEOUT ${arg_SMOKE_TIMEOUT} LABELS ${arg_LABEL})
-  catch_discover_tests(${target} TEST_PREFIX "${arg_PREFIX}" TEST_SPEC "~[smoke]"
+  catch_discover_tests(${target} TEST_PREFIX "${arg_PREFIX}" TEST_SPEC "~[smoke]" EXTRA_ARGS -w NoTests
     PROPERTIES TIMEOUT ${arg_TIMEOUT} LABELS ${arg_LABEL})
   set(labels_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_smoke_labels.cmake)
   file(WRITE ${labels_file}

@@ -129,7 +129,7 @@ TEST_CASE("a USD account: balance and simulate print USD, never credits", "[cli]
   CHECK(out["credits_charged"].get<double>() == Approx(row["credits_charged"].get<double>()));
 }
 
-TEST_CASE("bad --event values are usage errors; an action the SDK refuses names the option", "[cli][events]") {
+TEST_CASE("bad --event values are usage errors, an action the SDK refuses names the option", "[cli][events]") {
   const CliEnv env = {{"CREDITMETER_BASE_URL", "http://127.0.0.1:9"}, {"CREDITMETER_API_SECRET", "sk"}};
   for (const char* bad : {"llm_gpt4", "llm_gpt4:every=0s", "llm_gpt4:every=5s:quantity=-2", "x:every=5s:size=3"}) {
     const auto r = run_cli({"simulate", "--duration", "1s", "--event", bad}, env);

@@ -284,7 +284,7 @@ TEST_CASE("the SDK's messages name the CLI's flags, not C++ fields", "[cli]") {
   CHECK(no_secret.err.find("token_provider") == std::string::npos);
 }
 
-TEST_CASE("a server's control characters never reach the terminal raw; Retry-After is in the JSON error", "[cli]") {
+TEST_CASE("a server's control characters never reach the terminal raw, Retry-After is in the JSON error", "[cli]") {
   EmulatorProcess emulator;
   emulator.create_account("sk_escape", "free", 10);
   emulator.fault({{"mode", "status"}, {"status", 503}, {"code", "X\x1b[31mRED\r\nFORGED"}, {"retry_after", 7}});

@@ -51,7 +51,7 @@ TEST_CASE("--event: what is wrong is said, naming the option", "[cli][smoke]") {
   }
 }
 
-TEST_CASE("a repeatable option keeps every value in order; others are refused twice", "[cli][smoke]") {
+TEST_CASE("a repeatable option keeps every value in order, others are refused twice", "[cli][smoke]") {
   std::vector<const char*> words = {"creditmeter", "simulate", "--event", "a:every=1s", "--duration", "1s",
                                     "--event=b:every=2s"};
   const auto parsed = cli::parse_args(static_cast<int>(words.size()), words.data(), [](const std::string&) {

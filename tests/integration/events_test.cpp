@@ -223,7 +223,7 @@ TEST_CASE("an outage longer than the grace loses no event and bills none twice",
   REQUIRE(wait_until([&] { return s->state() == SessionState::active; }, 10s));
 }
 
-TEST_CASE("a 402 while events are in flight charges them and pauses; a heartbeat's answer resumes", "[integration][events]") {
+TEST_CASE("a 402 while events are in flight charges them and pauses, a heartbeat's answer resumes", "[integration][events]") {
   EventsFixture f(100);
   Client client(f.options());
   States states;

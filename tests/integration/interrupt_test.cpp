@@ -67,7 +67,7 @@ TEST_CASE("a stop requested before start_session sends nothing", "[integration][
   CHECK(client.usage().sessions == 0);
 }
 
-TEST_CASE("a StopToken interrupts start_session against a hanging server; the server's session is released",
+TEST_CASE("a StopToken interrupts start_session against a hanging server, the server's session is released",
           "[integration][interrupt]") {
   const bool apply = GENERATE(true, false);  // the server made the session before it hung, or never
   CAPTURE(apply);

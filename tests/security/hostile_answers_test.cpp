@@ -289,7 +289,7 @@ TEST_CASE("a token provider's unusable answer is said to be the provider's, not 
   }
 }
 
-TEST_CASE("a token over 8 KiB is refused; one already expired is started with a warning", "[security][hostile]") {
+TEST_CASE("a token over 8 KiB is refused, one already expired is started with a warning", "[security][hostile]") {
   HostileServer server;
   std::string token;
   server.on("/v1/runtime-tokens/request", [&](const httplib::Request& req, httplib::Response& res) {

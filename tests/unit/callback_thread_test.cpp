@@ -181,7 +181,7 @@ TEST_CASE("callback thread: shutdown runs what is queued, then the thread is gon
   CHECK(seen.size() == 3);
 }
 
-TEST_CASE("callback thread: shutdown keeps its deadline; the thread left behind keeps its owner alive",
+TEST_CASE("callback thread: shutdown keeps its deadline, the thread left behind keeps its owner alive",
           "[unit][callbacks]") {
   Parts parts;
   CallbackGate gate;

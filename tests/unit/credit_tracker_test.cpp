@@ -69,7 +69,7 @@ TEST_CASE("a new policy drops a pending low-balance alert and judges again: one 
   CHECK(alerts == 1);
 }
 
-TEST_CASE("minutes left at the session's rate; a free session has infinitely many", "[unit][credits]") {
+TEST_CASE("minutes left at the session's rate, a free session has infinitely many", "[unit][credits]") {
   CreditTracker c(4);
   c.set_balance(10);
   CHECK(c.minutes_left() == 2.5);

@@ -77,7 +77,7 @@ TEST_CASE("only journaled events are sent") {
   CHECK(lane.next_batch(t0, "s1"));
 }
 
-TEST_CASE("flush() hurries what is recorded, not what comes after; stop() hurries everything") {
+TEST_CASE("flush() hurries what is recorded, not what comes after, stop() hurries everything") {
   EventLane lane = lane_with_prices();
   lane.record(event("a"), t0);
   lane.hurry_all_recorded();

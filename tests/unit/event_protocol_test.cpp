@@ -70,7 +70,7 @@ TEST_CASE("decode_answer reads an events 2xx, 402 and 403 KEY_REVOKED as an even
   CHECK(bad.kind == AnswerKind::offline);  // unreadable 2xx: resent (ids make it harmless)
 }
 
-TEST_CASE("the token answer's prices become integer micro-units; unit defaults to credits") {
+TEST_CASE("the token answer's prices become integer micro-units, unit defaults to credits") {
   const std::string base = R"("token":"t","session_id":"s1","expires_at":1)";
   const TokenGrant g = parse_token_grant(
       "{\"data\":{" + base + R"(,"prices":{"llm_gpt4":10,"tts_seconds":0.0833333,"bad":"x","neg":-1},"unit":"USD"}})");

@@ -296,7 +296,7 @@ TEST_CASE("journal: a damaged tail keeps the records before it and says so", "[u
   }
 }
 
-TEST_CASE("journal: a clean close removes the files; otherwise they stay for the next Client",
+TEST_CASE("journal: a clean close removes the files, otherwise they stay for the next Client",
           "[unit][journal]") {
   TempDir root;
   Logs logs;
@@ -317,7 +317,7 @@ TEST_CASE("journal: a clean close removes the files; otherwise they stay for the
   CHECK_FALSE(fs::exists(fs::path(removed).replace_extension(".lock")));
 }
 
-TEST_CASE("journal: full beyond its cap; compaction rewrites the live state and the chain goes on",
+TEST_CASE("journal: full beyond its cap, compaction rewrites the live state and the chain goes on",
           "[unit][journal]") {
   TempDir root;
   Logs logs;

@@ -65,7 +65,7 @@ TEST_CASE("jwt_expiry of garbage is nullopt, never a throw", "[unit][jwt]") {
   CHECK_FALSE(core::jwt_subject("garbage").has_value());
 }
 
-TEST_CASE("a token read again gives its own claims; one that differs in any byte is decoded anew", "[unit][jwt]") {
+TEST_CASE("a token read again gives its own claims, one that differs in any byte is decoded anew", "[unit][jwt]") {
   // The claims of the last token decoded are remembered (the wire and the token state read
   // the same token in turn): the memory must never answer for another token.
   const std::string a = jwt_with_claims(R"({"sub":"acct_a","sid":"s-a","exp":100})");

@@ -169,7 +169,7 @@ TEST_CASE("session shell: ~Session waits for its callback running on the callbac
   releaser.join();
 }
 
-TEST_CASE("session shell: record() appends in memory; the scheduler journals the events and sends one batch after the delay",
+TEST_CASE("session shell: record() appends in memory, the scheduler journals the events and sends one batch after the delay",
           "[unit][session][events]") {
   TempDir dir;
   Harness h(60, 300, dir.path());

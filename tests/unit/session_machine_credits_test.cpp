@@ -22,7 +22,7 @@ std::size_t count_kind(const std::vector<BalanceEvent>& events, BalanceEvent::Ki
 
 }  // namespace
 
-TEST_CASE("the grant's balance is the first balance event; each answer's change another",
+TEST_CASE("the grant's balance is the first balance event, each answer's change another",
           "[unit][machine][credits]") {
   Rig r;
   CHECK(r.m.has_balance_events());

@@ -132,7 +132,7 @@ TEST_CASE("events: stop() sends the pending batch at once, then the release on i
   CHECK(r.m.finished());
 }
 
-TEST_CASE("events: a 402 charges the batch and pauses; only a heartbeat's answer resumes") {
+TEST_CASE("events: a 402 charges the batch and pauses, only a heartbeat's answer resumes") {
   Rig r(60s, 300s, priced_grant());
   r.m.record_event(r.now, ev("a"), 0);
   r.m.request_flush();
@@ -187,7 +187,7 @@ TEST_CASE("events: a failed batch backs off, honours Retry-After, and flush() hu
   CHECK(again->body == first.body);
 }
 
-TEST_CASE("events: the cap's projection prices unsettled events; crossing pauses at record()") {
+TEST_CASE("events: the cap's projection prices unsettled events, crossing pauses at record()") {
   Rig r(60s, 300s, priced_grant());
   core::CreditPolicy policy;
   policy.max_credits = 15;

@@ -10,7 +10,7 @@
 using namespace creditmeter;
 using creditmeter::detail::StopCallback;
 
-TEST_CASE("StopSource: one request, shared by copies; a default token never stops", "[stop_token]") {
+TEST_CASE("StopSource: one request, shared by copies, a default token never stops", "[stop_token]") {
   StopSource source;
   const StopToken token = source.get_token();
   CHECK(token.stop_possible());

@@ -69,7 +69,7 @@ TEST_CASE("a burnt key gives its usage back, and its seq is never reused", "[uni
   CHECK(box.next_seq() == 2);
 }
 
-TEST_CASE("close fixes the final total, never below what was sent; the release's ack ends it",
+TEST_CASE("close fixes the final total, never below what was sent, the release's ack ends it",
           "[unit][outbox]") {
   UsageOutbox box;
   box.send(request(box, Outgoing::Kind::heartbeat, 900), "s", TimePoint(0));

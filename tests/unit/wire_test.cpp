@@ -69,7 +69,7 @@ TEST_CASE("wire: a token exchange carries the API secret and the full request ti
   CHECK(r.timeout == 15s);
 }
 
-TEST_CASE("wire: the token provider's answer looks like an HTTP 200; its failure like no answer",
+TEST_CASE("wire: the token provider's answer looks like an HTTP 200, its failure like no answer",
           "[unit][wire]") {
   SECTION("an answer") {
     const detail::Wire wire(kBase, "", [](const std::string& sid) { return "{\"for\":\"" + sid + "\"}"; }, 15s);

@@ -10,7 +10,7 @@ using cli::parse_event_spec;
 using cli::UsageError;
 using std::chrono::milliseconds;
 
-TEST_CASE("--event: ACTION:every=D[:quantity=Q], fields in any order", "[cli][smoke]") {
+TEST_CASE("the event option reads ACTION:every=D and quantity=Q, fields in any order", "[cli][smoke]") {
   const auto a = parse_event_spec("llm_gpt4:every=5s");
   CHECK(a.action == "llm_gpt4");
   CHECK(a.every == milliseconds(5000));
@@ -34,7 +34,7 @@ TEST_CASE("--event: ACTION:every=D[:quantity=Q], fields in any order", "[cli][sm
   CHECK(d.every == milliseconds(2000));
 }
 
-TEST_CASE("--event: what is wrong is said, naming the option", "[cli][smoke]") {
+TEST_CASE("the event option says what is wrong, naming --event", "[cli][smoke]") {
   for (const char* bad : {"", "llm_gpt4", "llm_gpt4:", "llm_gpt4:every", "llm_gpt4:every=", "llm_gpt4:every=0s",
                           "llm_gpt4:every=1.5s", "llm_gpt4:evry=5s", "llm_gpt4:every=5s:foo",
                           "llm_gpt4:every=5s:every=2s", "llm_gpt4:every=5s:quantity=1:quantity=2",

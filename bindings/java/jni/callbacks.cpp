@@ -24,17 +24,22 @@ JNIEnv* callable_env(const char* thread_name) {
   return env;
 }
 
-void deliver_balance(const cm_balance_update* update, void* user_data, bool low) {
+void deliver_balance(cm_session* session, const cm_balance_update* update, void* user_data, bool low) {
   auto* context = static_cast<SessionContext*>(user_data);
   JNIEnv* env = callable_env(kCallbackThread);
   if (env == nullptr || update == nullptr) return;
-  LocalFrame frame(env, 2);
-  if (!frame.ok()) return;
-  jobject listeners = context->listeners(env);
-  if (listeners == nullptr) return;
-  env->CallVoidMethod(listeners, g_jvm.balance, static_cast<jboolean>(low), update->balance, update->minutes_left,
-                      update->session_credits);
-  clear_exception(env);
+  {
+    LocalFrame frame(env, 2);
+    if (!frame.ok()) return;
+    jobject listeners = context->listeners(env);
+    if (listeners == nullptr) return;
+    env->CallVoidMethod(listeners, g_jvm.balance, static_cast<jboolean>(low), update->balance,
+                        update->minutes_left, update->session_credits);
+    clear_exception(env);
+  }
+  // After STOPPED with events unsettled, the release's answer (sent once they settled) is
+  // usually the last callback: a balance update.
+  context->release_listeners_if_settled(env, session);
 }
 
 }  // namespace
@@ -66,6 +71,19 @@ void SessionContext::release_listeners(JNIEnv* env) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (listeners_ != nullptr) env->DeleteGlobalRef(listeners_);
   listeners_ = nullptr;
+}
+
+void SessionContext::stopped_delivered(JNIEnv* env, cm_session* of) {
+  stopped_delivered_.store(true);
+  release_listeners_if_settled(env, of);
+}
+
+void SessionContext::release_listeners_if_settled(JNIEnv* env, cm_session* of) {
+  if (!stopped_delivered_.load()) return;
+  cm_session_stats stats;
+  cm_session_stats_init(&stats);
+  if (cm_session_get_stats(of, &stats) != CM_OK) return;
+  if (stats.events_pending == 0 && rejections_delivered_.load() >= stats.events_rejected) release_listeners(env);
 }
 
 void on_log(cm_log_level level, const char* message, void* user_data) {
@@ -100,7 +118,7 @@ cm_status on_token_request(const char* session_id, cm_token_sink* sink, void* us
   return cm_token_sink_set(sink, text.c_str());
 }
 
-void on_state_change(cm_session*, const cm_state_change* change, void* user_data) {
+void on_state_change(cm_session* session, const cm_state_change* change, void* user_data) {
   auto* context = static_cast<SessionContext*>(user_data);
   JNIEnv* env = callable_env(kCallbackThread);
   if (env == nullptr || change == nullptr) return;
@@ -116,16 +134,39 @@ void on_state_change(cm_session*, const cm_state_change* change, void* user_data
       clear_exception(env);
     }
   }
-  // STOPPED is a session's last state change: its listeners are no longer needed.
-  if (change->to == CM_STATE_STOPPED) context->release_listeners(env);
+  // STOPPED is a session's last state change; only a usage event still unsettled can bring
+  // another callback (its rejection).
+  if (change->to == CM_STATE_STOPPED) context->stopped_delivered(env, session);
 }
 
-void on_balance(cm_session*, const cm_balance_update* update, void* user_data) {
-  deliver_balance(update, user_data, /*low=*/false);
+void on_balance(cm_session* session, const cm_balance_update* update, void* user_data) {
+  deliver_balance(session, update, user_data, /*low=*/false);
 }
 
-void on_low_balance(cm_session*, const cm_balance_update* update, void* user_data) {
-  deliver_balance(update, user_data, /*low=*/true);
+void on_low_balance(cm_session* session, const cm_balance_update* update, void* user_data) {
+  deliver_balance(session, update, user_data, /*low=*/true);
+}
+
+void on_event_rejected(cm_session* session, const cm_rejected_event* event, void* user_data) {
+  auto* context = static_cast<SessionContext*>(user_data);
+  context->rejection_delivered();  // counted as handled even if it cannot reach Java
+  JNIEnv* env = callable_env(kCallbackThread);
+  if (env == nullptr || event == nullptr) return;
+  {
+    LocalFrame frame(env, 6);
+    if (!frame.ok()) return;
+    if (jobject listeners = context->listeners(env)) {
+      jbyteArray id = new_utf8(env, event->event_id);
+      jbyteArray action = id == nullptr ? nullptr : new_utf8(env, event->action);
+      jbyteArray code = action == nullptr ? nullptr : new_utf8(env, event->code);
+      jbyteArray message = code == nullptr ? nullptr : new_utf8(env, event->message);
+      if (message != nullptr) {
+        env->CallVoidMethod(listeners, g_jvm.event_rejected, id, action, event->quantity, code, message);
+      }
+      clear_exception(env);
+    }
+  }
+  context->release_listeners_if_settled(env, session);  // after STOPPED: was it the last one?
 }
 
 }  // namespace creditmeter_jni

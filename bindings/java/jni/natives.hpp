@@ -35,12 +35,14 @@ jbyteArray JNICALL session_id(JNIEnv* env, jclass, jobject owner, jlong session)
 void JNICALL session_frame(JNIEnv* env, jclass, jobject owner, jlong session);
 jboolean JNICALL session_may_render(JNIEnv* env, jclass, jobject owner, jlong session);
 void JNICALL noop(JNIEnv* env, jclass, jobject owner, jlong session);
+jint JNICALL session_record(JNIEnv* env, jclass, jobject owner, jlong session, jbyteArray action, jdouble quantity,
+                            jobjectArray event_id);
 jint JNICALL session_pause(JNIEnv* env, jclass, jobject owner, jlong session);
 jint JNICALL session_resume(JNIEnv* env, jclass, jobject owner, jlong session);
 jint JNICALL session_stop(JNIEnv* env, jclass, jobject owner, jlong session);
 jint JNICALL session_state(JNIEnv* env, jclass, jobject owner, jlong session);
 jint JNICALL session_stats(JNIEnv* env, jclass, jobject owner, jlong session, jlongArray ints, jdoubleArray doubles,
-                           jobjectArray last_error);
+                           jobjectArray texts);
 jint JNICALL session_set_max_credits(JNIEnv* env, jclass, jobject owner, jlong session, jdouble credits);
 void JNICALL session_free(JNIEnv* env, jclass, jlong context);
 

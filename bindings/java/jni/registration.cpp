@@ -28,6 +28,7 @@ const JNINativeMethod kNatives[] = {
     CM_NATIVE("frame", "(Ljava/lang/Object;J)V", session_frame),
     CM_NATIVE("mayRender", "(Ljava/lang/Object;J)Z", session_may_render),
     CM_NATIVE("noop", "(Ljava/lang/Object;J)V", noop),
+    CM_NATIVE("record", "(Ljava/lang/Object;J[BD[[B)I", session_record),
     CM_NATIVE("pause", "(Ljava/lang/Object;J)I", session_pause),
     CM_NATIVE("resume", "(Ljava/lang/Object;J)I", session_resume),
     CM_NATIVE("stop", "(Ljava/lang/Object;J)I", session_stop),
@@ -73,6 +74,8 @@ extern "C" JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
   if (g_jvm.state_changed == nullptr) return JNI_ERR;
   g_jvm.balance = method(env, "io/creditmeter/SessionListeners", "balance", "(ZDDD)V");
   if (g_jvm.balance == nullptr) return JNI_ERR;
+  g_jvm.event_rejected = method(env, "io/creditmeter/SessionListeners", "eventRejected", "([B[BD[B[B)V");
+  if (g_jvm.event_rejected == nullptr) return JNI_ERR;
   g_jvm.transport_send = method(env, "io/creditmeter/TransportBridge", "send", "(J[B[B[[B[BJ)V");
   if (g_jvm.transport_send == nullptr) return JNI_ERR;
   g_jvm.transport_cancel = method(env, "io/creditmeter/TransportBridge", "cancel", "(J)V");

@@ -44,6 +44,8 @@ jint JNICALL session_start(JNIEnv* env, jclass, jlong client, jbyteArray model, 
   o.on_balance = on_balance;
   o.on_low_balance = on_low_balance;
   o.balance_user_data = context;
+  o.on_event_rejected = on_event_rejected;
+  o.event_rejected_user_data = context;
   cm_session* session = nullptr;
   const cm_status status = cm_client_start_session(handle->client, &o, &session);
   if (status != CM_OK) {
@@ -68,6 +70,19 @@ jboolean JNICALL session_may_render(JNIEnv*, jclass, jobject, jlong session) {
 
 void JNICALL noop(JNIEnv*, jclass, jobject, jlong) {}
 
+jint JNICALL session_record(JNIEnv* env, jclass, jobject, jlong session, jbyteArray action, jdouble quantity,
+                            jobjectArray event_id) {
+  Utf8Arg name;
+  if (!name.read(env, action)) return CM_E_OUT_OF_MEMORY;  // the OutOfMemoryError is pending
+  char id[37] = "";
+  const cm_status status = cm_session_record(session_of(session), name.c_str(), quantity, id);
+  if (status != CM_OK) return status;
+  jbyteArray text = new_utf8(env, id);
+  if (text == nullptr) return CM_E_OUT_OF_MEMORY;
+  env->SetObjectArrayElement(event_id, 0, text);
+  return CM_OK;
+}
+
 jint JNICALL session_pause(JNIEnv*, jclass, jobject, jlong session) { return cm_session_pause(session_of(session)); }
 
 jint JNICALL session_resume(JNIEnv*, jclass, jobject, jlong session) { return cm_session_resume(session_of(session)); }
@@ -79,25 +94,33 @@ jint JNICALL session_state(JNIEnv*, jclass, jobject, jlong session) {
 }
 
 jint JNICALL session_stats(JNIEnv* env, jclass, jobject, jlong session, jlongArray ints, jdoubleArray doubles,
-                           jobjectArray last_error) {
+                           jobjectArray texts) {
   cm_session_stats s;
   cm_session_stats_init(&s);
   const cm_status status = cm_session_get_stats(session_of(session), &s);
   if (status != CM_OK) return status;
   // Java's SessionStats reads them in this order.
-  const jlong counters[7] = {s.active_ms,
-                             s.reported_ms,
-                             static_cast<jlong>(s.heartbeats_ok),
-                             static_cast<jlong>(s.heartbeats_failed),
-                             s.grace_remaining_ms,
-                             static_cast<jlong>(s.heartbeats_retried),
-                             static_cast<jlong>(s.last_error_reason)};
+  const jlong counters[11] = {s.active_ms,
+                              s.reported_ms,
+                              static_cast<jlong>(s.heartbeats_ok),
+                              static_cast<jlong>(s.heartbeats_failed),
+                              s.grace_remaining_ms,
+                              static_cast<jlong>(s.heartbeats_retried),
+                              static_cast<jlong>(s.last_error_reason),
+                              static_cast<jlong>(s.events_recorded),
+                              static_cast<jlong>(s.events_acknowledged),
+                              static_cast<jlong>(s.events_rejected),
+                              static_cast<jlong>(s.events_pending)};
   const jdouble amounts[3] = {s.credits_charged, s.balance, s.minutes_left};
-  env->SetLongArrayRegion(ints, 0, 7, counters);
+  env->SetLongArrayRegion(ints, 0, 11, counters);
   env->SetDoubleArrayRegion(doubles, 0, 3, amounts);
-  jbyteArray text = new_utf8(env, s.last_error);
-  if (text == nullptr) return CM_E_OUT_OF_MEMORY;
-  env->SetObjectArrayElement(last_error, 0, text);
+  const char* strings[2] = {s.last_error, s.unit};  // texts[0], texts[1]
+  for (jsize i = 0; i < 2; i++) {
+    jbyteArray text = new_utf8(env, strings[i]);
+    if (text == nullptr) return CM_E_OUT_OF_MEMORY;
+    env->SetObjectArrayElement(texts, i, text);
+    env->DeleteLocalRef(text);
+  }
   return CM_OK;
 }
 

@@ -53,6 +53,9 @@ final class Native {
 
   static native void noop(Object owner, long session);
 
+  /** cm_session_record: the event's id lands in eventId[0]. */
+  static native int record(Object owner, long session, byte[] action, double quantity, byte[][] eventId);
+
   static native int pause(Object owner, long session);
 
   static native int resume(Object owner, long session);
@@ -61,7 +64,7 @@ final class Native {
 
   static native int state(Object owner, long session);
 
-  static native int stats(Object owner, long session, long[] ints, double[] doubles, byte[][] lastError);
+  static native int stats(Object owner, long session, long[] ints, double[] doubles, byte[][] texts);
 
   static native int sessionSetMaxCredits(Object owner, long session, double credits);
 

@@ -17,8 +17,9 @@ import java.util.function.Consumer;
  *
  * <p><b>Lifetime:</b> {@link #close()} is {@link #stop()}: {@link #id()}, {@link #state()} and
  * {@link #stats()} keep working after it. The listeners' JNI global reference is released
- * after the session's last state change ({@link SessionState#STOPPED}) was delivered (or when
- * the session is freed, if that comes first). The native handle is freed when the session object becomes
+ * after the session's last state change ({@link SessionState#STOPPED}) was delivered, or, when
+ * usage events were still unsettled then, at the first rejection or balance update that finds
+ * them all settled (or when the session is freed, if that comes first). The native handle is freed when the session object becomes
  * unreachable (a cleaner thread), so a renderer thread still calling {@link #frame()} can never
  * touch freed memory; a session keeps its {@link Client} object reachable.
  */
@@ -75,6 +76,38 @@ public final class Session implements AutoCloseable {
   }
 
   /**
+   * Records a usage event: {@code quantity} units of {@code action} (e.g. {@code "llm_gpt4"}, 1;
+   * {@code "tts_seconds"}, 12.5), charged at the account's price for it (docs/CREDITS.md). Any
+   * thread; never blocks on I/O: the event is kept in memory, journaled within 100 ms and sent
+   * in a batch ({@link Client#flush(java.time.Duration)} waits for it). Accepted in every state
+   * but {@link SessionState#STOPPED}. A refusal by the server for good reaches
+   * {@link #onEventRejected(Consumer)}.
+   *
+   * @param action the action's name, 1 to 64 bytes of UTF-8
+   * @param quantity units of it, 0 or more and finite (rounded to thousandths)
+   * @return the event's id (a UUID, never changed: the server charges each id once)
+   * @throws IllegalArgumentException for a {@code null} or empty action, one over 64 bytes, a
+   *     quantity that is NaN, infinite or negative, a stopped or an audio-only session
+   */
+  public String record(String action, double quantity) {
+    byte[][] eventId = new byte[1][];
+    Status.check(Native.record(this, handle, Arguments.utf8(Arguments.notNull(action, "action"), "action"), quantity,
+        eventId));
+    return Arguments.string(eventId[0]);
+  }
+
+  /**
+   * {@link #record(String, double)} with a quantity of 1.
+   *
+   * @param action the action's name, 1 to 64 bytes of UTF-8
+   * @return the event's id
+   * @throws IllegalArgumentException as {@link #record(String, double)}
+   */
+  public String record(String action) {
+    return record(action, 1.0);
+  }
+
+  /**
    * Pauses the session ({@link SessionState#PAUSED_BY_USER}) until {@link #resume()}: nothing
    * is billed meanwhile. Returns at once (no I/O).
    */
@@ -124,11 +157,11 @@ public final class Session implements AutoCloseable {
    * @return the counters
    */
   public SessionStats stats() {
-    long[] ints = new long[7];
+    long[] ints = new long[11];
     double[] doubles = new double[3];
-    byte[][] lastError = new byte[1][];
-    Status.check(Native.stats(this, handle, ints, doubles, lastError));
-    return new SessionStats(ints, doubles, Arguments.string(lastError[0]));
+    byte[][] texts = new byte[2][];
+    Status.check(Native.stats(this, handle, ints, doubles, texts));
+    return new SessionStats(ints, doubles, Arguments.string(texts[0]), Arguments.string(texts[1]));
   }
 
   /**
@@ -174,5 +207,18 @@ public final class Session implements AutoCloseable {
    */
   public void onLowBalance(Consumer<BalanceUpdate> listener) {
     listeners.onLowBalance = listener;
+  }
+
+  /**
+   * Sets (or with {@code null} removes) the rejected-event listener: a usage event the server
+   * refused for good ({@link RejectedEvent#code()}, e.g. {@code "UNKNOWN_ACTION"}); the library
+   * also logs a warning. Runs on the client's callback thread, in order with the session's
+   * other listeners; also after {@link SessionState#STOPPED} for events still unsettled then
+   * (the listeners are held until the last of them settled, or the session is freed).
+   *
+   * @param listener the listener, or {@code null}
+   */
+  public void onEventRejected(Consumer<RejectedEvent> listener) {
+    listeners.onEventRejected = listener;
   }
 }

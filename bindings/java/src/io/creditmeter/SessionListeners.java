@@ -13,12 +13,14 @@ final class SessionListeners {
   volatile Consumer<StateChange> onStateChange;
   volatile Consumer<BalanceUpdate> onBalance;
   volatile Consumer<BalanceUpdate> onLowBalance;
+  volatile Consumer<RejectedEvent> onEventRejected;
 
   SessionListeners(ClientCallbacks client, SessionOptions options) {
     this.client = client;
     this.onStateChange = options.onStateChange;
     this.onBalance = options.onBalance;
     this.onLowBalance = options.onLowBalance;
+    this.onEventRejected = options.onEventRejected;
   }
 
   /** Called by JNI with the C ABI's enum values. */
@@ -45,6 +47,20 @@ final class SessionListeners {
       listener.accept(new BalanceUpdate(balance, minutesLeft, sessionCredits));
     } catch (Throwable t) {
       client.report(low ? "the low-balance listener" : "the balance listener", t);
+    }
+  }
+
+  /** Called by JNI for a usage event the server refused for good. */
+  void eventRejected(byte[] eventId, byte[] action, double quantity, byte[] code, byte[] message) {
+    Consumer<RejectedEvent> listener = onEventRejected;
+    if (listener == null) {
+      return;
+    }
+    try {
+      listener.accept(new RejectedEvent(Arguments.string(eventId), Arguments.string(action), quantity,
+          Arguments.string(code), Arguments.string(message)));
+    } catch (Throwable t) {
+      client.report("the rejected-event listener", t);
     }
   }
 }

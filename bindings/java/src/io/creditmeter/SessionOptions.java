@@ -20,6 +20,7 @@ public final class SessionOptions {
   Consumer<StateChange> onStateChange;
   Consumer<BalanceUpdate> onBalance;
   Consumer<BalanceUpdate> onLowBalance;
+  Consumer<RejectedEvent> onEventRejected;
 
   /** Creates options with every value unset (the library's defaults). */
   public SessionOptions() {}
@@ -135,6 +136,17 @@ public final class SessionOptions {
    */
   public SessionOptions onLowBalance(Consumer<BalanceUpdate> listener) {
     this.onLowBalance = Arguments.notNull(listener, "onLowBalance");
+    return this;
+  }
+
+  /**
+   * The rejected-event listener (same rules as {@link Session#onEventRejected(Consumer)}).
+   *
+   * @param listener the listener
+   * @return this
+   */
+  public SessionOptions onEventRejected(Consumer<RejectedEvent> listener) {
+    this.onEventRejected = Arguments.notNull(listener, "onEventRejected");
     return this;
   }
 }

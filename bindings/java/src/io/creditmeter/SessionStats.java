@@ -16,8 +16,13 @@ public final class SessionStats {
   private final long heartbeatsRetried;
   private final Reason lastErrorReason;
   private final String lastError;
+  private final long eventsRecorded;
+  private final long eventsAcknowledged;
+  private final long eventsRejected;
+  private final long eventsPending;
+  private final String unit;
 
-  SessionStats(long[] ints, double[] doubles, String lastError) {
+  SessionStats(long[] ints, double[] doubles, String lastError, String unit) {
     this.activeMs = ints[0];
     this.reportedMs = ints[1];
     this.heartbeatsOk = ints[2];
@@ -29,6 +34,11 @@ public final class SessionStats {
     this.balance = doubles[1];
     this.minutesLeft = doubles[2];
     this.lastError = lastError;
+    this.eventsRecorded = ints[7];
+    this.eventsAcknowledged = ints[8];
+    this.eventsRejected = ints[9];
+    this.eventsPending = ints[10];
+    this.unit = unit;
   }
 
   /**
@@ -131,6 +141,51 @@ public final class SessionStats {
    */
   public String lastError() {
     return lastError;
+  }
+
+  /**
+   * Usage events recorded ({@link Session#record(String, double)}).
+   *
+   * @return a count
+   */
+  public long eventsRecorded() {
+    return eventsRecorded;
+  }
+
+  /**
+   * Usage events the server charged (accepted, or a duplicate of one it charged).
+   *
+   * @return a count
+   */
+  public long eventsAcknowledged() {
+    return eventsAcknowledged;
+  }
+
+  /**
+   * Usage events the server refused for good (see {@link RejectedEvent}).
+   *
+   * @return a count
+   */
+  public long eventsRejected() {
+    return eventsRejected;
+  }
+
+  /**
+   * Usage events recorded but not settled yet (neither charged nor rejected).
+   *
+   * @return a count
+   */
+  public long eventsPending() {
+    return eventsPending;
+  }
+
+  /**
+   * What {@link #creditsCharged()} and {@link #balance()} count in.
+   *
+   * @return {@code "credits"}, or the account's currency (e.g. {@code "USD"})
+   */
+  public String unit() {
+    return unit;
   }
 
   /**

@@ -60,7 +60,8 @@ async def main_async(duration: float) -> Tuple[creditmeter.SessionStats, int, bo
         async with await client.start_session(on_state_change=on_change) as session:
             print(f"session {session.id} started (asyncio)", flush=True)
             frames = await render_asyncio(session, duration)
-        return session.stats(), frames, await client.flush(5.0)
+        delivered = await client.flush(5.0)  # leaving `async with session` queued the release
+        return session.stats(), frames, delivered  # the stats once the release is acknowledged
 
 
 def main() -> int:

@@ -37,10 +37,10 @@ class DoneFlag {
     while (write(fd_, &one, sizeof one) < 0 && errno == EINTR) {
     }
   }
-  // Waits until set(); false when a signal came first.
-  bool wait() {
+  // Waits until set(), at most `ms`; false when a signal or the time came first.
+  bool wait(int ms) {
     pollfd p{fd_, POLLIN, 0};
-    return poll(&p, 1, -1) > 0;
+    return poll(&p, 1, ms) > 0;
   }
 
  private:
@@ -63,6 +63,13 @@ std::thread start_unsignalled(const std::function<void()>& body, DoneFlag& done)
 
 }  // namespace
 
+// How often the main thread looks at Python's signal flag while a call runs. A signal ends the
+// poll at once when the kernel gives it to the main thread; but it may give it to any thread
+// that does not block it (the SDK's, the app's), or it may arrive just before the poll begins:
+// then only Python's flag knows, and this bounds how long Ctrl-C waits. Only while a call is in
+// progress on the main thread: an idle client never wakes for it.
+constexpr int kSignalCheckMs = 100;
+
 void run_beside_signals(const std::function<void()>& body, cm::StopSource& stop) {
   DoneFlag done;
   std::thread helper = start_unsignalled(body, done);
@@ -70,7 +77,7 @@ void run_beside_signals(const std::function<void()>& body, cm::StopSource& stop)
     bool finished;
     {
       py::gil_scoped_release nogil;
-      finished = done.wait();
+      finished = done.wait(kSignalCheckMs);
     }
     if (finished) break;
     if (PyErr_CheckSignals() == 0) continue;  // a handler ran and raised nothing

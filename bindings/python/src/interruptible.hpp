@@ -6,7 +6,8 @@
 // Python runs signal handlers on the main thread only, between bytecodes: a thread inside C++
 // never sees them. So on the main thread the call runs on a helper thread (signals blocked
 // there) while the main thread waits in poll() on an eventfd: a signal ends the poll (EINTR,
-// Python's handlers are installed without SA_RESTART), Python's handlers run
+// Python's handlers are installed without SA_RESTART), or, when the kernel gave it to another
+// thread or it came just before the poll, the poll's 100 ms bound does; Python's handlers run
 // (PyErr_CheckSignals), and the exception one raises (KeyboardInterrupt) stops the call,
 // which returns at once, and is raised. Other threads make the call directly.
 #pragma once

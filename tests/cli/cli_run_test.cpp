@@ -49,7 +49,7 @@ void check_no_secret(const CliResult& r, const std::string& secret) {
 
 }  // namespace
 
-TEST_CASE("--help names every command, --version, per-command help", "[cli][smoke]") {
+TEST_CASE("help: --help names every command, --version, per-command help", "[cli][smoke]") {
   const auto help = run_cli({"--help"});
   CHECK(help.exit_code == 0);
   CHECK_THAT(help.out, Catch::Contains("balance") && Catch::Contains("simulate") && Catch::Contains("exit codes"));

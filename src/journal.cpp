@@ -112,6 +112,11 @@ std::string account_key_from_secret(const std::string& api_secret) {
 }
 
 std::string default_journal_root() {
+#if defined(__ANDROID__)
+  // An Android app's files directory is known only to the app (Context.getFilesDir()): there
+  // is no default, whatever the environment says (docs/JAVA.md: pass journalDir).
+  return {};
+#else
   if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && xdg[0] == '/') {
     return std::string(xdg) + "/creditmeter";
   }
@@ -119,6 +124,7 @@ std::string default_journal_root() {
     return std::string(home) + "/.local/state/creditmeter";
   }
   return {};
+#endif
 }
 
 void check_journal_dir(const std::string& dir) {

@@ -145,7 +145,9 @@ void ClientImpl::open_journal(const std::string& account) {
   const bool opened_now = journal_.open_once([&]() -> std::unique_ptr<Journal> {
     const std::string root = options_.journal_dir.has_value() ? *options_.journal_dir : default_journal_root();
     if (root.empty()) {
-      logger_.warning("usage journal disabled: neither XDG_STATE_HOME nor HOME is set; set ClientOptions::journal_dir");
+      logger_.warning(
+          "usage journal disabled: no default state directory here (XDG_STATE_HOME and HOME unset, or Android); "
+          "set ClientOptions::journal_dir");
       return nullptr;
     }
     return Journal::open(root, wire_.base_url(), account, options_.journal_max_bytes, logger_);

@@ -96,7 +96,7 @@ TEST_CASE("a StopToken interrupts start_session against a hanging server, the se
 }
 
 TEST_CASE("close() on another thread interrupts start_session and stays within shutdown_timeout",
-          "[integration][interrupt]") {
+          "[integration][interrupt][smoke]") {
   EmulatorProcess emu;
   const auto secret = unique_secret("close_start");
   emu.create_account(secret, "free", 50);
@@ -123,7 +123,7 @@ TEST_CASE("close() on another thread interrupts start_session and stays within s
   client.reset();
 }
 
-TEST_CASE("close() and a StopToken end flush and credit_summary at once", "[integration][interrupt]") {
+TEST_CASE("close() and a StopToken end flush and credit_summary at once", "[integration][interrupt][smoke]") {
   EmulatorProcess emu;
   const auto secret = unique_secret("close_flush");
   emu.create_account(secret, "free", 50);

@@ -68,4 +68,11 @@ class CREDITMETER_API InvalidArgument : public Error {
   using Error::Error;
 };
 
+// A call ended early by a StopToken or by Client::close() (include/creditmeter/stop_token.hpp);
+// what() says which call and why.
+class CREDITMETER_API Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace creditmeter

@@ -30,12 +30,6 @@ struct StopState;
 struct StopAccess;
 }  // namespace detail
 
-// A call ended early by a StopToken or by Client::close(); what() says which call and why.
-class CREDITMETER_API Interrupted : public Error {
- public:
-  using Error::Error;
-};
-
 // Says whether a stop was requested. Cheap to copy; any thread. A default-made token never
 // stops (the calls' overloads without a token use one).
 class CREDITMETER_API StopToken {

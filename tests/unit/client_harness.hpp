@@ -1,6 +1,6 @@
 #pragma once
-// A Client wired to a FakeTransport and a ManualClock: the shell's threads run for real,
-// but time and the network are the test's.
+// A Client wired to a FakeTransport (through ClientOptions::transport) and a ManualClock:
+// the shell's threads run for real, but time and the network are the test's.
 
 #include <condition_variable>
 #include <filesystem>
@@ -13,7 +13,6 @@
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
-#include "client_impl.hpp"
 #include "creditmeter/creditmeter.hpp"
 #include "fake_transport.hpp"
 
@@ -129,7 +128,8 @@ struct Harness {
       std::lock_guard<std::mutex> lock(*sink_mutex);
       sink_logs->push_back(m);
     };
-    client = detail::Access::make_client(detail::ClientImpl::create(std::move(o), transport));
+    o.transport = transport;  // as an app plugs in its own HTTP stack
+    client = std::make_unique<Client>(std::move(o));
   }
 
   std::vector<std::string> log_lines() const {

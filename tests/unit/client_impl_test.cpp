@@ -11,6 +11,7 @@
 #include <string>
 
 #include "client_harness.hpp"
+#include "client_impl.hpp"
 #include "core/journal_format.hpp"
 #include "core/session_requests.hpp"
 #include "creditmeter/errors.hpp"
@@ -133,7 +134,8 @@ TEST_CASE("client hub: a secretless client opens its journal under its first tok
   o.journal_dir = dir.path();
   o.shutdown_timeout = 0ms;
   o.token_provider = [](const std::string& session_id) { return grant_response(session_id).body; };
-  auto client = detail::ClientImpl::create(std::move(o), transport);
+  o.transport = transport;
+  auto client = detail::ClientImpl::create(std::move(o));
   CHECK(journal_files(dir.path()) == 0);  // no account known yet
   auto s = client->start_session(SessionOptions{});
   // make_jwt's `sub` is "acct": the journal is that account's.
@@ -153,7 +155,8 @@ TEST_CASE("client hub: shutdown stops every session, runs their last callbacks, 
   o.clock = std::make_shared<ManualClock>();
   o.journal_dir = "";
   o.shutdown_timeout = 0ms;
-  auto client = detail::ClientImpl::create(std::move(o), transport);
+  o.transport = transport;
+  auto client = detail::ClientImpl::create(std::move(o));
 
   ChangeRecorder changes;
   SessionOptions so;

@@ -1,124 +1,162 @@
 #pragma once
-// A scripted Transport for unit tests of the client shell: requests queue up, the test
-// answers them one by one, and poll() delivers the answers on the scheduler thread.
+// A scripted HttpTransport (the app's own HTTP stack, include/creditmeter/transport.hpp) for
+// unit tests of the client shell, plugged in as an app would: ClientOptions::transport.
+// Calls made on the scheduler thread queue up and the test answers them one by one; calls
+// made on a caller's thread (the token exchange of start_session(), credit_summary()) are
+// answered at once by the sync handler, inside send().
+//
+// The public interface says nothing of the scheduler's sleep, so the test's timing controls
+// (has the scheduler gone to sleep? has it taken the answers given?) read the I/O thread's
+// state from the kernel: /proc/self/task/<tid>/wchan names the wait it is blocked in, and
+// its voluntary context switches count how often it went to sleep. Linux (and Android) only,
+// as the scheduler's wake timer the tests look at.
+
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "creditmeter/transport.hpp"
 #include "transport.hpp"
 
 namespace creditmeter {
 namespace testing {
 
-class FakeTransport final : public detail::Transport {
+// The client's I/O thread, seen from the kernel.
+class SchedulerThread {
+ public:
+  // The thread named `creditmeter` (0 when there is none, or not yet).
+  static long find() {
+    long found = 0;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      if (std::getline(comm, name) && name == "creditmeter") found = std::stol(task.path().filename().string());
+    }
+    return found;
+  }
+  // Blocked in its one poll (its transfers, wake-ups and wake timer): nothing left to do now.
+  static bool in_poll(long tid) {
+    std::ifstream wchan("/proc/self/task/" + std::to_string(tid) + "/wchan");
+    std::string where;
+    std::getline(wchan, where);
+    return where.find("poll") != std::string::npos;
+  }
+  // How often it went to sleep (each wake-up ends in one more).
+  static std::uint64_t sleeps(long tid) {
+    std::ifstream status("/proc/self/task/" + std::to_string(tid) + "/status");
+    const std::string key = "voluntary_ctxt_switches:";
+    for (std::string line; std::getline(status, line);) {
+      if (line.compare(0, key.size(), key) == 0) return std::stoull(line.substr(key.size()));
+    }
+    return 0;
+  }
+};
+
+class FakeTransport final : public HttpTransport {
  public:
   using Handler = std::function<detail::HttpResponse(const detail::HttpRequest&)>;
 
-  // Synchronous calls (token exchange at start, credit summary) are answered by this.
+  // Calls from a caller's thread (token exchange at start, credit summary) are answered by this.
   void set_sync_handler(Handler handler) {
     std::lock_guard<std::mutex> lock(mutex_);
     sync_handler_ = std::move(handler);
   }
 
-  using detail::Transport::perform;
-  detail::HttpResponse perform(const detail::HttpRequest& request, const StopToken&) override {
-    Handler handler;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      sync_requests_.push_back(request);
-      handler = sync_handler_;
-    }
-    if (!handler) {
+  void send(const HttpRequest& request, std::shared_ptr<TransportCall> call) override {
+    if (!on_scheduler_thread()) {
+      Handler handler;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        sync_requests_.push_back(request);
+        handler = sync_handler_;
+      }
       detail::HttpResponse r;
       r.error = "no handler";
-      return r;
+      if (handler) r = handler(request);
+      answer(*call, std::move(r));
+      return;
     }
-    return handler(request);
-  }
-
-  void submit(detail::HttpRequest request, detail::Completion done) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    scheduler_tid_ = static_cast<long>(syscall(SYS_gettid));
     requests_.push_back(request);
-    unanswered_.push_back(Pending{std::move(request), std::move(done)});
+    unanswered_.push_back(std::move(call));
     changed_.notify_all();
   }
 
-  void poll(std::chrono::milliseconds max_wait, int wake_fd) override {
-    std::vector<std::pair<detail::Completion, detail::HttpResponse>> ready;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      ++polls_;
-      last_wait_ = max_wait;
-      last_wake_fd_ = wake_fd;
-      sleeping_ = max_wait.count() > 0;
-      changed_.notify_all();
-      changed_.wait_for(lock, max_wait, [this] { return woken_ || !answered_.empty(); });
-      sleeping_ = false;
-      woken_ = false;
-      ready.swap(answered_);
-    }
-    for (auto& r : ready) r.first(std::move(r.second));
+  // The SDK gave up on a call (its timeout, or shutdown): no longer one to answer.
+  void cancel(const std::shared_ptr<TransportCall>& call) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    delivered_ += ready.size();
+    for (auto it = unanswered_.begin(); it != unanswered_.end(); ++it) {
+      if (*it == call) {
+        unanswered_.erase(it);
+        ++cancelled_;
+        break;
+      }
+    }
     changed_.notify_all();
-  }
-
-  void wakeup() override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ++wakeups_;
-    woken_ = true;
-    changed_.notify_all();
-  }
-
-  void abort_all() override {
-    std::vector<Pending> aborted;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      aborted.assign(unanswered_.begin(), unanswered_.end());
-      unanswered_.clear();
-    }
-    for (auto& p : aborted) {
-      detail::HttpResponse r;
-      r.aborted = true;
-      r.error = "aborted";
-      p.done(std::move(r));
-    }
-  }
-
-  std::size_t in_flight() const override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return unanswered_.size();
   }
 
   // ---- the test's side ----------------------------------------------------------------
 
-  // Waits (real time, with a deadline) until at least `n` async requests were submitted.
+  // Waits (real time, with a deadline) until at least `n` calls came from the scheduler.
   bool wait_for_requests(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     std::unique_lock<std::mutex> lock(mutex_);
     return changed_.wait_for(lock, timeout, [&] { return requests_.size() >= n; });
   }
 
-  // Waits until the scheduler has processed every answer given so far.
-  bool wait_until_delivered(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return changed_.wait_for(lock, timeout, [&] { return delivered_ == given_; });
-  }
-
-  // Answers the oldest unanswered request. False when there is none.
+  // Answers the oldest unanswered call. False when there is none. The scheduler is let go
+  // to sleep first, so that wait_until_delivered() can tell its next sleep, which comes
+  // only after it took this answer, from the one it was already in.
   bool respond(detail::HttpResponse response) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (unanswered_.empty()) return false;
-    answered_.emplace_back(std::move(unanswered_.front().done), std::move(response));
-    ++given_;
-    unanswered_.pop_front();
-    changed_.notify_all();
+    if (unanswered() == 0) return false;
+    (void)wait_until_sleeping();
+    const std::uint64_t sleeps = SchedulerThread::sleeps(scheduler());
+    std::shared_ptr<TransportCall> call;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (unanswered_.empty()) return false;
+      call = std::move(unanswered_.front());
+      unanswered_.pop_front();
+      sleeps_at_last_answer_ = sleeps;
+      answered_ = true;
+    }
+    answer(*call, std::move(response));
     return true;
   }
+
+  // Waits until the scheduler has taken every answer given so far (and sleeps again).
+  bool wait_until_delivered(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    std::uint64_t before;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!answered_) return true;
+      before = sleeps_at_last_answer_;
+    }
+    return wait_for_scheduler([&](long tid) {
+      return SchedulerThread::sleeps(tid) > before && SchedulerThread::in_poll(tid);
+    }, timeout);
+  }
+
+  // Waits until the scheduler sleeps in its poll (nothing left to do before a deadline).
+  bool wait_until_sleeping(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    return wait_for_scheduler([](long tid) { return SchedulerThread::in_poll(tid); }, timeout);
+  }
+
+  // How often the scheduler has gone to sleep: one more for each time it was woken.
+  std::uint64_t scheduler_sleeps() { return SchedulerThread::sleeps(scheduler()); }
 
   std::vector<detail::HttpRequest> requests() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -128,53 +166,65 @@ class FakeTransport final : public detail::Transport {
     std::lock_guard<std::mutex> lock(mutex_);
     return sync_requests_;
   }
-  std::size_t unanswered() const { return in_flight(); }
-
-  // Waits until the scheduler sleeps in poll() (nothing left to do before a deadline).
-  bool wait_until_sleeping(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return changed_.wait_for(lock, timeout, [&] { return sleeping_; });
-  }
-  // The scheduler's waits: how many, and what the last one was given.
-  std::size_t polls() const {
+  std::size_t unanswered() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return polls_;
+    return unanswered_.size();
   }
-  std::chrono::milliseconds last_wait() const {
+  std::size_t cancelled() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return last_wait_;
-  }
-  int last_wake_fd() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return last_wake_fd_;
-  }
-  // How many times wakeup() was called.
-  std::size_t wakeups() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return wakeups_;
+    return cancelled_;
   }
 
  private:
-  struct Pending {
-    detail::HttpRequest request;
-    detail::Completion done;
-  };
+  static bool on_scheduler_thread() {
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    return std::string(name) == "creditmeter";
+  }
+
+  // The scheduler thread: the one that sent, else the one so named.
+  long scheduler() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (scheduler_tid_ != 0) return scheduler_tid_;
+    }
+    return SchedulerThread::find();
+  }
+
+  // Checks `done` on the scheduler thread until it holds or `timeout` (real time) passes.
+  template <typename Done>
+  bool wait_for_scheduler(Done done, std::chrono::milliseconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      const long tid = scheduler();
+      if (tid != 0 && done(tid)) return true;
+      if (std::chrono::steady_clock::now() >= end) return false;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));  // a poll of /proc, not a synchronisation
+    }
+  }
+
+  // The response as an app's stack reports it: the headers the SDK reads, or a failure.
+  static void answer(TransportCall& call, detail::HttpResponse r) {
+    if (r.status == 0) {
+      call.fail(r.error);
+      return;
+    }
+    std::vector<std::string> headers;
+    if (!r.retry_after.empty()) headers.push_back("Retry-After: " + r.retry_after);
+    if (!r.location.empty()) headers.push_back("Location: " + r.location);
+    call.complete(r.status, std::move(headers), std::move(r.body));
+  }
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   Handler sync_handler_;
   std::vector<detail::HttpRequest> requests_;
   std::vector<detail::HttpRequest> sync_requests_;
-  std::deque<Pending> unanswered_;
-  std::vector<std::pair<detail::Completion, detail::HttpResponse>> answered_;
-  bool woken_ = false;
-  bool sleeping_ = false;
-  std::size_t wakeups_ = 0;
-  std::size_t polls_ = 0;
-  std::chrono::milliseconds last_wait_{0};
-  int last_wake_fd_ = -1;
-  std::size_t given_ = 0;      // answers handed to respond()
-  std::size_t delivered_ = 0;  // answers whose completion has run
+  std::deque<std::shared_ptr<TransportCall>> unanswered_;
+  std::size_t cancelled_ = 0;
+  long scheduler_tid_ = 0;
+  bool answered_ = false;
+  std::uint64_t sleeps_at_last_answer_ = 0;
 };
 
 }  // namespace testing

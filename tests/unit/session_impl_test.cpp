@@ -19,6 +19,7 @@
 
 #include "callback_gate.hpp"
 #include "client_harness.hpp"
+#include "client_impl.hpp"  // Access::start_session_held
 #include "emulator_process.hpp"  // wait_until, TempDir
 #include "journal.hpp"
 

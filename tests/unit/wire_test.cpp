@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "app_transport.hpp"
 #include "client_harness.hpp"
 #include "creditmeter/errors.hpp"
 #include "wire.hpp"
@@ -94,10 +95,12 @@ TEST_CASE("wire: the token provider's answer looks like an HTTP 200, its failure
 }
 
 TEST_CASE("wire: a refused start becomes its typed error, without the secret", "[unit][wire]") {
-  FakeTransport transport;
+  auto app = std::make_shared<FakeTransport>();
+  ManualClock clock;
+  detail::AppTransport transport(app, clock);  // as the Client wraps an app's stack
   const detail::Wire wire = secret_wire();
   auto answer_with = [&](detail::HttpResponse response) {
-    transport.set_sync_handler([response](const detail::HttpRequest&) { return response; });
+    app->set_sync_handler([response](const detail::HttpRequest&) { return response; });
   };
   auto start = [&] { (void)wire.exchange(transport, "s-1", "essence", "cloud"); };
 
@@ -135,8 +138,10 @@ TEST_CASE("wire: a refused start becomes its typed error, without the secret", "
 }
 
 TEST_CASE("wire: the credit summary needs the API secret", "[unit][wire]") {
-  FakeTransport transport;
+  auto app = std::make_shared<FakeTransport>();
+  ManualClock clock;
+  detail::AppTransport transport(app, clock);
   const detail::Wire secretless(kBase, "", [](const std::string&) { return std::string("{}"); }, 15s);
   CHECK_THROWS_AS(secretless.credit_summary(transport), InvalidArgument);
-  CHECK(transport.sync_requests().empty());
+  CHECK(app->sync_requests().empty());
 }

@@ -337,7 +337,7 @@ void ClientImpl::shutdown() {
       calls_left_.wait_for(lock, deadline - now);
     }
   }
-  for (auto& s : registry_.all()) s->stop();
+  for (auto& s : registry_.all()) s->stop_for_shutdown();  // releases go beside pending events
   scheduler_.shutdown(std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - clock_->now())));
   // The last callbacks (the sessions' `stopped`) run before ~Client returns, unless one is
   // blocked: then shutdown keeps its deadline (at least a second for the queue to drain).

@@ -230,6 +230,16 @@ std::string SessionImpl::record(const std::string& action, double quantity) {
   return id;
 }
 
+void SessionImpl::stop_for_shutdown() {
+  stop();
+  if (!metered_) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    machine_.release_without_waiting();
+  }
+  context_.scheduler->poke(shared_from_this());
+}
+
 SessionState SessionImpl::state() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return machine_.state();

@@ -61,6 +61,8 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   void pause();
   void resume();
   void stop();
+  // Client shutdown: stop(), and the release goes beside the pending usage events.
+  void stop_for_shutdown();
   SessionState state() const;
   Reason reason() const;
   SessionStats stats() const;

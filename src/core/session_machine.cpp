@@ -215,7 +215,7 @@ TimePoint SessionMachine::next_wakeup_for_requests() const {
   }
   if (outbox_.has_recovered()) return TimePoint::min();
   // The release follows the answer to the pending events (their lane wakes for them).
-  if (holds_.stopped) return outbox_.release_acked() || !events_.idle() ? t : TimePoint::min();
+  if (holds_.stopped) return outbox_.release_acked() || !release_may_go() ? t : TimePoint::min();
   if (urgent) return TimePoint::min();
   return std::min(t, cadence_.next_due());
 }
@@ -256,7 +256,7 @@ std::optional<Outgoing> SessionMachine::next_request(TimePoint now, std::int64_t
 
   Outgoing out;
   if (holds_.stopped) {
-    if (outbox_.release_acked() || !events_.idle()) return std::nullopt;
+    if (outbox_.release_acked() || !release_may_go()) return std::nullopt;
     out = requests_.release(outbox_.next_seq(), outbox_.final_ms() - outbox_.sent_ms());
   } else {
     const std::int64_t unsent = std::max<std::int64_t>(0, total_active_ms - outbox_.sent_ms());

@@ -83,6 +83,9 @@ class SessionMachine {
   void pause();
   void resume();
   void stop(std::int64_t final_active_ms);
+  // Client shutdown: the release of a stopped session goes beside its pending events instead
+  // of after their answer (both at once: the shutdown deadline is short).
+  void release_without_waiting() { release_now_ = true; }
   // Send unreported usage now instead of at the next due time (Client::flush).
   void request_flush();
   // The OS's reachability hint (Client::network_changed): true retries every waiting request
@@ -164,6 +167,8 @@ class SessionMachine {
   void note_failure(const Answer& answer, Reason reason);
   void check_spend_cap(TimePoint now, std::int64_t total_active_ms);
   TimePoint next_wakeup_for_requests() const;
+  // The release follows the answer to the pending events, unless shutdown sends both at once.
+  bool release_may_go() const { return events_.idle() || release_now_; }
   // The meter's total, or once stopped the final one the release carries.
   std::int64_t usage_total(std::int64_t total_active_ms) const {
     return holds_.stopped ? outbox_.final_ms() : total_active_ms;
@@ -189,6 +194,7 @@ class SessionMachine {
   bool flush_ = false;            // send unreported usage at once (flush())
   bool network_down_ = false;     // the OS said the network is gone (network_changed(false))
   bool flush_after_ack_ = false;  // a flush met an unacknowledged request: flush again after its ack
+  bool release_now_ = false;      // shutdown: the release does not wait for the events' answer
 
   std::vector<StateChange> changes_;
   std::vector<LogLine> logs_;

@@ -262,3 +262,17 @@ TEST_CASE("events: the compaction snapshot keeps unsettled events and a release 
   CHECK(j.sessions[0].events.size() == 1);
   CHECK_FALSE(j.sessions[0].ended);
 }
+
+TEST_CASE("events: at shutdown the release goes beside the pending batch, not after its answer") {
+  Rig r(60s, 300s, priced_grant());
+  r.m.record_event(r.now, ev("a"), 0);
+  r.m.stop(0);
+  r.m.release_without_waiting();
+  REQUIRE(r.m.next_event_batch(r.now));
+  const Outgoing release = r.send();
+  CHECK(release.kind == Outgoing::Kind::release);
+  r.reply(ok());
+  CHECK_FALSE(r.m.finished());  // the events are still owed
+  r.reply(events_ok({"a"}, 10, 90));
+  CHECK(r.m.finished());
+}

@@ -7,8 +7,6 @@ namespace creditmeter {
 
 Client::Client(ClientOptions options) : impl_(detail::ClientImpl::create(std::move(options))) {}
 
-Client::Client(std::shared_ptr<detail::ClientImpl> impl) : impl_(std::move(impl)) {}
-
 Client::~Client() {
   if (impl_) impl_->shutdown();
 }

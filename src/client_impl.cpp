@@ -51,21 +51,21 @@ std::shared_ptr<Transport> make_transport(const ClientOptions& options, Clock& c
 
 }  // namespace
 
-std::shared_ptr<ClientImpl> ClientImpl::create(ClientOptions options, std::shared_ptr<Transport> transport) {
+std::shared_ptr<ClientImpl> ClientImpl::create(ClientOptions options) {
   options = resolve_client_options(std::move(options));
-  std::shared_ptr<ClientImpl> client(new ClientImpl(std::move(options), std::move(transport)));
+  std::shared_ptr<ClientImpl> client(new ClientImpl(std::move(options)));
   // Secretless clients learn their account from their first token (its `sub` claim).
   if (!client->wire_.api_secret().empty()) client->open_journal(account_key_from_secret(client->wire_.api_secret()));
   return client;
 }
 
-ClientImpl::ClientImpl(ClientOptions options, std::shared_ptr<Transport> transport)
+ClientImpl::ClientImpl(ClientOptions options)
     : options_(without_secret(options)),
       clock_(options.clock ? options.clock : system_clock()),
       logger_(options.log, options.log_level, options.api_secret, clock_),
       wire_(options.base_url, options.api_secret, options.token_provider, options.request_timeout, &logger_,
             options.min_heartbeat_interval),
-      transport_(transport ? std::move(transport) : make_transport(options, *clock_)),
+      transport_(make_transport(options, *clock_)),
       callbacks_(logger_),
       scheduler_(Scheduler::Parts{*clock_, *transport_, wire_, journal_, logger_, registry_}),
       fork_generation_(fork_generation()),
@@ -361,10 +361,6 @@ std::unique_ptr<Session> Access::start_session_held(Client& client, SessionOptio
 }
 
 void Access::open_callbacks(Session& session) { session.impl_->open_callbacks(); }
-
-std::unique_ptr<Client> Access::make_client(std::shared_ptr<ClientImpl> impl) {
-  return std::unique_ptr<Client>(new Client(std::move(impl)));
-}
 
 }  // namespace detail
 }  // namespace creditmeter

@@ -30,8 +30,9 @@ class SessionImpl;
 
 class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
  public:
-  // Validates and resolves `options` (env fallbacks). `transport` null: libcurl.
-  static std::shared_ptr<ClientImpl> create(ClientOptions options, std::shared_ptr<Transport> transport = nullptr);
+  // Validates and resolves `options` (env fallbacks); the transport is the app's
+  // (options.transport) or libcurl.
+  static std::shared_ptr<ClientImpl> create(ClientOptions options);
   ~ClientImpl();
 
   // The session's callbacks are held until the caller calls open_callbacks() on it, once
@@ -57,7 +58,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   void release_unclaimed(const std::string& session_id, const std::string& model, const std::string& surface);
   // Interrupted for `what`, saying who stopped it.
   Interrupted interrupted(const std::string& what) const;
-  ClientImpl(ClientOptions options, std::shared_ptr<Transport> transport);
+  explicit ClientImpl(ClientOptions options);
   // True in a fork()ed child: inherited SDK locks may be held by threads that do not exist
   // there, so inherited objects must neither lock nor join (docs/LIFECYCLE.md).
   bool in_forked_child() const;
@@ -94,8 +95,6 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
 struct Access {
   // `open`: the session's callbacks may run from now on (see SessionImpl::open_callbacks).
   static std::unique_ptr<Session> make_session(std::shared_ptr<SessionImpl> impl, bool open = true);
-  // A Client over an injected transport (the unit tests' scripted one).
-  static std::unique_ptr<Client> make_client(std::shared_ptr<ClientImpl> impl);
   // For a shell that must finish its own handle first (the C ABI fills in its cm_session):
   // a start whose callbacks stay held until open_callbacks().
   static std::unique_ptr<Session> start_session_held(Client& client, SessionOptions options);

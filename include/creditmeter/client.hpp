@@ -89,7 +89,6 @@ class CREDITMETER_API Client {
 
  private:
   friend struct detail::Access;
-  explicit Client(std::shared_ptr<detail::ClientImpl> impl);
   std::shared_ptr<detail::ClientImpl> impl_;
 };
 

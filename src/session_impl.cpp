@@ -1,17 +1,13 @@
 #include "session_impl.hpp"
 
-#include <cmath>
-
 #include "callback_thread.hpp"
 #include "client_options.hpp"
 #include "core/journal_format.hpp"
-#include "core/printable.hpp"
 #include "creditmeter/errors.hpp"
 #include "fork_guard.hpp"
 #include "logger.hpp"
 #include "scheduler.hpp"
 #include "session_registry.hpp"
-#include "uuid.hpp"
 
 namespace creditmeter {
 namespace detail {
@@ -168,66 +164,6 @@ void SessionImpl::stop() {
     machine_.stop(final_ms_);
     return true;
   });
-}
-
-namespace {
-// The largest quantity record() takes: its thousandths stay exact integers (2^53) everywhere.
-constexpr double kMaxEventQuantity = 1e12;
-// A recorded event waits at most this long for the scheduler to journal it (the promise is
-// 100 ms): rounded up to a 50 ms grid, so that sessions recording at once share one turn and
-// one group commit.
-core::TimePoint journal_step_at(core::TimePoint now) {
-  const core::TimePoint grid = core::kEventJournalDelay;
-  const core::TimePoint t = now + grid;
-  return t - t % grid + (t % grid == core::TimePoint::zero() ? core::TimePoint::zero() : grid);
-}
-}  // namespace
-
-std::string SessionImpl::record(const std::string& action, double quantity) {
-  check_usable();
-  if (!metered_) {
-    throw InvalidArgument("record(): session " + id_ + " is audio-only: audio-only sessions are free and offline, "
-                          "they carry no usage events");
-  }
-  if (action.empty()) throw InvalidArgument("record(): the action is empty; name what was used, e.g. \"llm_gpt4\"");
-  if (action.size() > 64) {
-    throw InvalidArgument("record(): the action is " + std::to_string(action.size()) +
-                          " bytes long; at most 64 are allowed");
-  }
-  if (action.find('\0') != std::string::npos) throw InvalidArgument("record(): the action contains a NUL byte");
-  if (std::isnan(quantity) || std::isinf(quantity) || quantity < 0) {
-    throw InvalidArgument("record(): the quantity of \"" + core::printable(action) +
-                          "\" must be a finite number >= 0");
-  }
-  if (quantity > kMaxEventQuantity) {
-    throw InvalidArgument("record(): the quantity of \"" + core::printable(action) + "\" is over 1e12");
-  }
-  core::UsageEvent event;
-  event.event_id = random_uuid();
-  event.action = action;
-  event.quantity_milli = std::llround(quantity * 1000.0);
-  event.at_ms = std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  std::string id = event.event_id;
-  const core::TimePoint now = context_.clock->now();
-  bool changed, poke;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (final_ms_ >= 0) {
-      throw InvalidArgument("record(): session " + id_ + " is stopped; record its usage before stop()");
-    }
-    const SessionState before = machine_.state();
-    machine_.record_event(now, std::move(event), total_ms_locked());
-    changed = machine_.state() != before;  // a spending cap this event crossed pauses now
-    if (changed) after_change_locked();
-    poke = !events_poked_;
-    events_poked_ = true;
-  }
-  if (changed) {
-    notify();
-  } else if (poke) {
-    context_.scheduler->poke_at(shared_from_this(), journal_step_at(now));
-  }
-  return id;
 }
 
 void SessionImpl::stop_for_shutdown() {

@@ -66,6 +66,15 @@ TEST_CASE("every balance change reaches the app, with minutes left at the sessio
   r.stop();
   s->stop();
   REQUIRE(client.flush(5s));
+  // The release's balance update reaches the callback thread after flush() returned: wait
+  // for the callbacks to have caught up with the stats before comparing them.
+  const double final_balance = s->stats().balance;
+  REQUIRE(wait_until(
+      [&] {
+        std::lock_guard<std::mutex> lock(rec.mutex);
+        return rec.balances.back().balance == Approx(final_balance);
+      },
+      5s));
   std::lock_guard<std::mutex> lock(rec.mutex);
   CHECK(rec.balances.front().balance == Approx(100));
   CHECK(rec.balances.front().minutes_left == Approx(50));  // essence/cloud: 2 credits a minute

@@ -133,6 +133,9 @@ void SessionImpl::deliver_events() {
 
 template <typename Change>
 void SessionImpl::user_change(Change&& change) {
+  // The change's callback may free the app's last handle to this session (cm_session_free()
+  // inside its own callback) while this call is still on its way out: keep it alive until then.
+  const std::shared_ptr<SessionImpl> self = shared_from_this();
   std::vector<core::LogLine> logs;
   {
     std::lock_guard<std::mutex> lock(mutex_);

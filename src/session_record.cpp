@@ -59,6 +59,7 @@ std::string SessionImpl::record(const std::string& action, double quantity) {
   std::string id = event.event_id;
   const core::TimePoint now = context_.clock->now();
   bool changed, poke;
+  std::shared_ptr<SessionImpl> self;  // set when this event changes the state (see user_change)
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (final_ms_ >= 0) {
@@ -67,7 +68,12 @@ std::string SessionImpl::record(const std::string& action, double quantity) {
     const SessionState before = machine_.state();
     machine_.record_event(now, std::move(event), total_ms_locked());
     changed = machine_.state() != before;  // a spending cap this event crossed pauses now
-    if (changed) after_change_locked();
+    if (changed) {
+      after_change_locked();
+      // No callback of this change runs before the lock is released: taking the reference
+      // now keeps the session alive while notify() runs, even if that callback frees it.
+      self = shared_from_this();
+    }
     poke = !events_poked_;
     events_poked_ = true;
   }

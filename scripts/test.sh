@@ -75,7 +75,7 @@ case "$variant" in
     dir=build-nocurl; type=RelWithDebInfo
     variant_args=(-DCREDITMETER_WITH_CURL=OFF "${SANITIZER_TRIM[@]}" -DCREDITMETER_BUILD_JAVA=OFF)
     label_args=(-L '^c$' -E 'c_pkgconfig|c_module|c_exports')
-    : "${BUILD_TARGETS:=creditmeter_shared creditmeter-emulator creditmeter_c_tests creditmeter_c_credits_tests creditmeter_c_transport_tests creditmeter_c_defaults creditmeter_c_header_cxx}"
+    : "${BUILD_TARGETS:=creditmeter_shared creditmeter-emulator creditmeter_c_all_tests}"
     export BUILD_TARGETS
     ;;
 esac

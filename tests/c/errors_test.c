@@ -167,6 +167,7 @@ static void test_provider_error_body(void) {
     check_refused_start(client, CM_E_CONCURRENCY_LIMIT, 403, "CONCURRENCY_LIMIT_REACHED");
     CHECK(strstr(cm_last_error(), "1 concurrent") != NULL); /* the plan's limit */
     cm_session_free(first);
+    CHECK_STATUS(cm_client_flush(client, 10000), CM_OK); /* its release is in: the slot is free */
   }
   {
     char body[256];
@@ -177,7 +178,8 @@ static void test_provider_error_body(void) {
   }
   /* The billing server unavailable to the backend: a network error, not the provider's fault. */
   b.secret = busy;
-  REQUIRE(add_fault(&emu, "{\"mode\":\"status\",\"status\":503,\"count\":1}"));
+  REQUIRE(add_fault(&emu, "{\"mode\":\"status\",\"status\":503,\"count\":1,"
+                          "\"path\":\"/v1/runtime-tokens/request\"}"));
   check_refused_start(client, CM_E_NETWORK, 503, "SERVICE_UNAVAILABLE");
   CHECK(clear_faults(&emu));
 

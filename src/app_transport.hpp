@@ -21,6 +21,8 @@ class AppTransport final : public Transport {
   ~AppTransport() override;
 
   using Transport::perform;
+  // The Transport interface (src/transport.hpp), as CurlTransport implements it: the same
+  // list of overrides in both headers is the interface, not a copy.
   HttpResponse perform(const HttpRequest& request, const StopToken& stop) override;
   void submit(HttpRequest request, Completion done) override;
   void poll(std::chrono::milliseconds max_wait, int wake_fd) override;

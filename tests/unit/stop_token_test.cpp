@@ -46,7 +46,7 @@ TEST_CASE("StopCallback runs once on the request, at once when already requested
   CHECK(runs == 2);
 }
 
-TEST_CASE("~StopCallback waits for its callback running on the requesting thread", "[stop_token]") {
+TEST_CASE("StopCallback: its destructor waits for its callback running on the requesting thread", "[stop_token]") {
   StopSource source;
   std::atomic<bool> entered{false}, release{false}, finished{false};
   auto cb = std::make_unique<StopCallback>(source.get_token(), [&] {

@@ -30,13 +30,12 @@ int run_balance(const ParsedArgs& args, Console& console) {
     return kOk;
   }
   // Amounts in the account's unit as the server names it ("credits", or a currency: "USD").
-  const std::string unit = " " + summary.unit;
-  console.line("balance        " + credits(summary.balance) + unit +
+  console.line("balance        " + money(summary.balance, summary.unit) +
                (summary.balance < 0 ? " (debt: a top-up pays it first)" : ""));
   console.line("plan           " + (summary.plan.empty() ? std::string("-") : summary.plan));
   console.line("renews at      " + (summary.renews_at.empty() ? std::string("-") : summary.renews_at));
-  console.line("plan allowance " + credits(summary.plan_credits) + unit);
-  console.line("top-ups        " + credits(summary.topup_credits) + unit);
+  console.line("plan allowance " + money(summary.plan_credits, summary.unit));
+  console.line("top-ups        " + money(summary.topup_credits, summary.unit));
   if (!summary.estimated_minutes.empty()) {
     console.line("estimated active minutes left (model_surface):");
     for (const auto& [key, minutes] : summary.estimated_minutes) {

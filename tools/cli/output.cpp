@@ -89,4 +89,16 @@ void Console::draw_status_locked() {
   if (live_ && !status_.empty()) std::fprintf(stdout, "\r%s\x1b[K", status_.c_str());
 }
 
+std::string money(double value, const std::string& unit) { return credits(value) + " " + unit; }
+
+std::string money_short(double value, const std::string& unit) {
+  return credits(value) + " " + (unit == "credits" ? std::string("cr") : unit);
+}
+
+std::string human_minutes(double minutes) {
+  if (!std::isfinite(minutes) || minutes > 1e9) return "unlimited";
+  if (minutes < 0) minutes = 0;
+  return human_duration(static_cast<std::int64_t>(minutes * 60000.0));
+}
+
 }  // namespace cli

@@ -19,6 +19,12 @@ std::string fixed(double value, int decimals);
 std::string credits(double value);
 // A duration for people: "850ms", "2.0s", "1m05.3s", "2h03m10s".
 std::string human_duration(std::int64_t ms);
+// An amount in the account's unit, as the server's answers name it: "12.345 credits",
+// "0.250 USD"; the status line's short form: "12.345 cr", "0.250 USD".
+std::string money(double value, const std::string& unit);
+std::string money_short(double value, const std::string& unit);
+// Minutes of runtime for people: "49m59s", "2h03m", "unlimited" (free or huge).
+std::string human_minutes(double minutes);
 
 // Writes to stdout/stderr from any thread (SDK callbacks run on the scheduler thread). On a
 // terminal, status() keeps one line that is redrawn in place with a carriage return, and

@@ -59,25 +59,11 @@ struct Plan {
   bool json = false;
 };
 
-// An amount in the account's unit, as the server's answers name it: "12.345 credits",
-// "0.250 USD"; the status line's short form: "12.345 cr", "0.250 USD".
-std::string money(double value, const std::string& unit) { return credits(value) + " " + unit; }
-std::string money_short(double value, const std::string& unit) {
-  return credits(value) + " " + (unit == "credits" ? std::string("cr") : unit);
-}
-
 // A default for the help text: "5", "2.5".
 std::string number_text(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", value);
   return text;
-}
-
-// Minutes of runtime for people: "49m59s", "2h03m", "unlimited" (free or huge).
-std::string human_minutes(double minutes) {
-  if (!std::isfinite(minutes) || minutes > 1e9) return "unlimited";
-  if (minutes < 0) minutes = 0;
-  return human_duration(static_cast<std::int64_t>(minutes * 60000.0));
 }
 
 // JSON has no infinity: a free session's minutes_left is null.

@@ -126,18 +126,6 @@ static void on_log(cm_log_level level, const char *message, void *user_data) {
   pthread_mutex_unlock(&sink->mutex);
 }
 
-static cm_client *new_client(const char *base_url, const char *secret) {
-  cm_client_options o;
-  cm_client *client = NULL;
-  cm_test_options_init(&o);
-  o.base_url = base_url;
-  o.api_secret = secret;
-  o.journal_dir = ""; /* no journal: tests write nothing to disk */
-  o.connect_timeout_ms = 2000;
-  if (!CHECK_STATUS(cm_client_new(&o, &client), CM_OK)) return NULL;
-  return client;
-}
-
 /* ------------------------------------------------------------------------- cases */
 
 /* Every misuse gives CM_E_INVALID_ARGUMENT (or the documented default), never a crash. No
@@ -331,7 +319,7 @@ static void test_errors(void) {
 
   /* 401: unknown secret. Nothing in the message reveals it. */
   cm_test_secret(secret, sizeof secret, "unknown");
-  client = new_client(emu.base_url, secret);
+  client = cm_test_new_client(emu.base_url, secret);
   if (client != NULL) {
     CHECK_STATUS(cm_client_start_session(client, NULL, &session), CM_E_AUTHENTICATION);
     CHECK(session == NULL);
@@ -345,7 +333,7 @@ static void test_errors(void) {
   /* 402: balance 0. */
   cm_test_secret(poor, sizeof poor, "poor");
   CHECK(cm_emulator_create_account(&emu, poor, "free", 0, -1));
-  client = new_client(emu.base_url, poor);
+  client = cm_test_new_client(emu.base_url, poor);
   if (client != NULL) {
     CHECK_STATUS(cm_client_start_session(client, NULL, &session), CM_E_INSUFFICIENT_CREDITS);
     CHECK(session == NULL);
@@ -355,7 +343,7 @@ static void test_errors(void) {
   /* 403: concurrency limit of 1. */
   cm_test_secret(busy, sizeof busy, "busy");
   CHECK(cm_emulator_create_account(&emu, busy, "creator", 100, 1));
-  client = new_client(emu.base_url, busy);
+  client = cm_test_new_client(emu.base_url, busy);
   if (client != NULL) {
     CHECK_STATUS(cm_client_start_session(client, NULL, &first), CM_OK);
     CHECK_STATUS(cm_client_start_session(client, NULL, &session), CM_E_CONCURRENCY_LIMIT);
@@ -368,7 +356,7 @@ static void test_errors(void) {
   /* Any other refusal of the server: CM_E_SERVER. */
   CHECK(cm_emulator_admin(&emu, "POST", "/admin/faults", "{\"mode\":\"status\",\"status\":418,\"code\":\"TEAPOT\"}",
                           NULL, 0) / 100 == 2);
-  client = new_client(emu.base_url, busy);
+  client = cm_test_new_client(emu.base_url, busy);
   if (client != NULL) {
     CHECK_STATUS(cm_client_start_session(client, NULL, &session), CM_E_SERVER);
     cm_client_free(client);
@@ -377,7 +365,7 @@ static void test_errors(void) {
   CHECK(cm_emulator_admin(&emu, "DELETE", "/admin/faults", NULL, NULL, 0) / 100 == 2);
   CHECK(cm_emulator_admin(&emu, "POST", "/admin/faults", "{\"mode\":\"status\",\"status\":503,\"code\":\"DOWN\"}",
                           NULL, 0) / 100 == 2);
-  client = new_client(emu.base_url, busy);
+  client = cm_test_new_client(emu.base_url, busy);
   if (client != NULL) {
     CHECK_STATUS(cm_client_start_session(client, NULL, &session), CM_E_NETWORK);
     cm_client_free(client);
@@ -389,7 +377,7 @@ static void test_errors(void) {
     char body[256];
     snprintf(body, sizeof body, "{\"api_secret\":\"%s\"}", busy);
     CHECK(cm_emulator_admin(&emu, "POST", "/admin/accounts/revoke", body, NULL, 0) / 100 == 2);
-    client = new_client(emu.base_url, busy);
+    client = cm_test_new_client(emu.base_url, busy);
     if (client != NULL) {
       CHECK_STATUS(cm_client_start_session(client, NULL, &session), CM_E_AUTHENTICATION);
       cm_client_free(client);
@@ -400,7 +388,7 @@ static void test_errors(void) {
 
   /* Nothing listens: a network error, quickly. */
   snprintf(url, sizeof url, "http://127.0.0.1:%d", cm_test_closed_port());
-  client = new_client(url, "sk_nobody_home");
+  client = cm_test_new_client(url, "sk_nobody_home");
   if (client != NULL) {
     CHECK_STATUS(cm_client_start_session(client, NULL, &session), CM_E_NETWORK);
     CHECK(session == NULL);
@@ -545,8 +533,8 @@ static void test_reentrancy(void) {
   REQUIRE(cm_emulator_configure(&emu, 1, 3));
   cm_test_secret(secret, sizeof secret, "reenter");
   REQUIRE(cm_emulator_create_account(&emu, secret, "pro", 100, -1));
-  client = new_client(emu.base_url, secret);
-  client2 = new_client(emu.base_url, secret);
+  client = cm_test_new_client(emu.base_url, secret);
+  client2 = cm_test_new_client(emu.base_url, secret);
   REQUIRE(client != NULL && client2 != NULL);
 
   /* 1. flush + stop from inside the callback. */

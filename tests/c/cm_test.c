@@ -84,6 +84,18 @@ void cm_test_options_init(cm_client_options *options) {
 #endif
 }
 
+cm_client *cm_test_new_client(const char *base_url, const char *secret) {
+  cm_client_options o;
+  cm_client *client = NULL;
+  cm_test_options_init(&o);
+  o.base_url = base_url;
+  o.api_secret = secret;
+  o.journal_dir = ""; /* no journal: tests write nothing to disk */
+  o.connect_timeout_ms = 2000;
+  if (!CHECK_STATUS(cm_client_new(&o, &client), CM_OK)) return NULL;
+  return client;
+}
+
 /* ------------------------------------------------------------------------- emulator */
 
 static const char *emulator_path(void) {

@@ -58,6 +58,10 @@ int64_t cm_test_render(struct cm_session *session, int64_t duration_ms);
  * is built without libcurl (CM_TEST_APP_TRANSPORT). */
 struct cm_client_options;
 void cm_test_options_init(struct cm_client_options *options);
+/* A client of `base_url` with `secret`, no journal, a 2 s connect timeout; NULL (and a failed
+ * check) when it cannot be made. */
+struct cm_client;
+struct cm_client *cm_test_new_client(const char *base_url, const char *secret);
 
 /* ---- the emulator */
 

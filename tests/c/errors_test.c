@@ -12,18 +12,6 @@
 
 #include "cm_test.h"
 
-static cm_client *new_client(const char *base_url, const char *secret) {
-  cm_client_options o;
-  cm_client *client = NULL;
-  cm_test_options_init(&o);
-  o.base_url = base_url;
-  o.api_secret = secret;
-  o.journal_dir = ""; /* no journal: tests write nothing to disk */
-  o.connect_timeout_ms = 2000;
-  if (!CHECK_STATUS(cm_client_new(&o, &client), CM_OK)) return NULL;
-  return client;
-}
-
 static bool add_fault(const cm_emulator *emu, const char *rule) {
   return cm_emulator_admin(emu, "POST", "/admin/faults", rule, NULL, 0) / 100 == 2;
 }
@@ -44,7 +32,7 @@ static void test_error_retry_after(void) {
   REQUIRE(cm_emulator_start(&emu));
   cm_test_secret(secret, sizeof secret, "retry_after");
   REQUIRE(cm_emulator_create_account(&emu, secret, "creator", 50, -1));
-  client = new_client(emu.base_url, secret);
+  client = cm_test_new_client(emu.base_url, secret);
   REQUIRE(client != NULL);
 
   REQUIRE(add_fault(&emu, "{\"mode\":\"status\",\"status\":429,\"retry_after\":9,\"count\":1}"));
@@ -80,7 +68,7 @@ static void test_error_retry_after(void) {
   cm_test_secret(poor, sizeof poor, "retry_after_poor");
   CHECK(cm_emulator_create_account(&emu, poor, "free", 0, -1));
   cm_client_free(client);
-  client = new_client(emu.base_url, poor);
+  client = cm_test_new_client(emu.base_url, poor);
   if (client != NULL) {
     CHECK_STATUS(cm_client_start_session(client, NULL, &session), CM_E_INSUFFICIENT_CREDITS);
     CHECK(cm_last_error_http_status() == 402);

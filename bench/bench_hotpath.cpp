@@ -2,6 +2,8 @@
 // could implement them, measured in the same run (see docs/BENCHMARKS.md).
 #include <benchmark/benchmark.h>
 
+#include <time.h>
+
 #include <atomic>
 #include <cstdio>
 #include <memory>
@@ -26,6 +28,21 @@ void BM_baseline_fetch_add_relaxed(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(b.counter.fetch_add(1, std::memory_order_relaxed));
 }
 BENCHMARK(BM_baseline_fetch_add_relaxed);
+
+// Informative floor of frame(): the coarse clock read frame() needs to tell activity from
+// idle gaps (CLOCK_MONOTONIC_COARSE, as the default Clock reads it) plus one relaxed
+// fetch_add. What it costs against the fetch_add alone depends on the host's vDSO, not on the
+// SDK, so frame()'s ratio to the fetch_add is read against this one (docs/BENCHMARKS.md).
+void BM_baseline_coarse_clock_fetch_add(benchmark::State& state) {
+  Baseline& b = *g_baseline;
+  for (auto _ : state) {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    benchmark::DoNotOptimize(ts);
+    benchmark::DoNotOptimize(b.counter.fetch_add(1, std::memory_order_relaxed));
+  }
+}
+BENCHMARK(BM_baseline_coarse_clock_fetch_add);
 
 void BM_session_frame(benchmark::State& state) {
   creditmeter::Session& s = *g_session;

@@ -443,11 +443,11 @@ def wakeups_section(wk, w, misses):
 
 
 def java_section(jv, w, misses):
-    """Java Session.frame()/mayRender() against a no-op JNI call (bench/java/BenchFrame.java)."""
+    """Java Session.frame()/mayRender() against a no-op JNI call (bench/java/io/creditmeter/BenchFrame.java)."""
     base = jv["baseline_jni_noop"]
     w("## Java: `Session.frame()` and `mayRender()` over JNI")
     w("")
-    w("`bench/java/BenchFrame.java` on a live metered session: per-call time, each sample the best of 5")
+    w("`bench/java/io/creditmeter/BenchFrame.java` on a live metered session: per-call time, each sample the best of 5")
     w("runs of N calls, cases interleaved, after a JIT warm-up (HotSpot, no `-Xcheck:jni`). Baseline:")
     w("a no-op JNI method of the same shape (an object and a long). The third row, informative, is the")
     w("same JNI call into `cm_session_frame(NULL)`, which returns at once: the binding's own share;")

@@ -15,6 +15,7 @@
 #include "curl_transport.hpp"
 #endif
 #include "fork_guard.hpp"
+#include "scheduler_observer.hpp"
 #include "session_impl.hpp"
 #include "stop_state.hpp"
 
@@ -67,7 +68,8 @@ ClientImpl::ClientImpl(ClientOptions options)
             options.min_heartbeat_interval),
       transport_(make_transport(options, *clock_)),
       callbacks_(logger_),
-      scheduler_(Scheduler::Parts{*clock_, *transport_, wire_, journal_, logger_, registry_}),
+      scheduler_(Scheduler::Parts{*clock_, *transport_, wire_, journal_, logger_, registry_,
+                                  scheduler_observer_of(options.transport)}),
       fork_generation_(fork_generation()),
       prng_(std::random_device{}()) {
   if (!options.api_secret.empty()) OPENSSL_cleanse(&options.api_secret[0], options.api_secret.size());

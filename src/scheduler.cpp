@@ -9,6 +9,7 @@
 #include "creditmeter/clock.hpp"
 #include "journal.hpp"
 #include "logger.hpp"
+#include "scheduler_observer.hpp"
 #include "session_registry.hpp"
 #include "stop_state.hpp"
 #include "wire.hpp"
@@ -48,6 +49,11 @@ bool Scheduler::wake_needed_locked(core::TimePoint needed_at) {
   return true;
 }
 
+void Scheduler::wake_loop() {
+  if (parts_.observer != nullptr) parts_.observer->wake_requested();
+  parts_.transport.wakeup();
+}
+
 void Scheduler::add(const std::shared_ptr<SessionImpl>& session) {
   parts_.registry.add(session, /*keep=*/true);
   const core::TimePoint first_step = session->first_step_at();
@@ -68,7 +74,7 @@ void Scheduler::add(const std::shared_ptr<SessionImpl>& session) {
     }
     wake = wake_needed_locked(needed_at);
   }
-  if (wake) parts_.transport.wakeup();
+  if (wake) wake_loop();
 }
 
 void Scheduler::set_client_cap(std::optional<double> cap) {
@@ -87,7 +93,7 @@ void Scheduler::poke(std::shared_ptr<SessionImpl> session) {
     pokes_.push_back(std::move(session));
     wake = wake_needed_locked(core::TimePoint::min());
   }
-  if (wake) parts_.transport.wakeup();
+  if (wake) wake_loop();
 }
 
 void Scheduler::poke_at(std::shared_ptr<SessionImpl> session, core::TimePoint when) {
@@ -98,7 +104,7 @@ void Scheduler::poke_at(std::shared_ptr<SessionImpl> session, core::TimePoint wh
     later_pokes_.emplace_back(std::move(session), when);
     wake = wake_needed_locked(when);
   }
-  if (wake) parts_.transport.wakeup();
+  if (wake) wake_loop();
 }
 
 // ----------------------------------------------------------------------------- the loop
@@ -111,12 +117,11 @@ void Scheduler::run() {
   pthread_setname_np(pthread_self(), "creditmeter");
 #endif
   Clock& clock = parts_.clock;
-  Transport& transport = parts_.transport;
   // A clock that jumps (ManualClock) moves every deadline: the loop and a waiting flush()
   // look at their deadlines again (the empty lock: a flush() between its check and its wait
   // cannot miss the notification).
-  const std::uint64_t listener = clock.add_jump_listener([this, &transport] {
-    transport.wakeup();
+  const std::uint64_t listener = clock.add_jump_listener([this] {
+    wake_loop();
     { std::lock_guard<std::mutex> lock(mutex_); }
     progress_.notify_all();
   });
@@ -217,7 +222,15 @@ void Scheduler::sleep_until(core::TimePoint next, core::TimePoint now, bool work
     const auto ms = std::chrono::ceil<milliseconds>(next - now);
     wait = std::min(ms, kUntilWoken);
   }
+  // The unit tests' seam (scheduler_observer.hpp): without an observer, one pointer check.
+  SchedulerObserver* const observer = parts_.observer;
+  if (observer == nullptr) {
+    parts_.transport.poll(wait, wake_timer_.fd());
+    return;
+  }
+  if (wait > milliseconds(0)) observer->sleeping(next, wait);
   parts_.transport.poll(wait, wake_timer_.fd());
+  observer->polled();
 }
 
 void Scheduler::finish_loop() {
@@ -318,6 +331,7 @@ void Scheduler::on_response(const std::shared_ptr<SessionImpl>& session, core::O
   if (kind == core::Outgoing::Kind::events && response.status >= 200 && response.status < 300) {
     crash_point("after_events_answer_before_ack");
   }
+  if (parts_.observer != nullptr) parts_.observer->took_answer();
   progressed_ = true;
   const std::int64_t wall = wall_ms();
   const core::Answer answer = parts_.wire.answer_for(session->id(), kind, response, wall / 1000);
@@ -370,7 +384,7 @@ void Scheduler::shutdown(milliseconds timeout) {
     quit_deadline_ = parts_.clock.now() + timeout;
     if (!running_) return;
   }
-  parts_.transport.wakeup();
+  wake_loop();
   if (on_scheduler_thread()) return;  // called from a callback: the loop ends on its own
   if (thread_.joinable()) thread_.join();
 }

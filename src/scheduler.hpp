@@ -29,6 +29,7 @@ namespace detail {
 
 class JournalSlot;
 class Logger;
+class SchedulerObserver;
 class SessionRegistry;
 class Wire;
 
@@ -42,6 +43,8 @@ class Scheduler {
     JournalSlot& journal;
     const Logger& logger;
     SessionRegistry& registry;
+    // The unit tests' seam (scheduler_observer.hpp); none in an app. Outlives the Scheduler.
+    SchedulerObserver* observer = nullptr;
   };
   explicit Scheduler(Parts parts);
   ~Scheduler();  // joins, or detaches when destroyed on its own thread
@@ -86,6 +89,8 @@ class Scheduler {
   // Under mutex_: whether work that needs the loop at `needed_at` must wake it (and notes
   // that it will be woken). The caller calls transport.wakeup() after unlocking.
   bool wake_needed_locked(core::TimePoint needed_at);
+  // Any thread: wakes the loop's poll (and tells the observer first).
+  void wake_loop();
   void step(const std::shared_ptr<SessionImpl>& session);
   // Carries out what one step of a session decided: logs, journal ops, its timer, its
   // request, its end; then hands its events to the callback thread.

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks the installed package the way a user consumes it: `cmake --install` the build into a
 # temporary prefix, build tests/package (find_package(creditmeter) + creditmeter::creditmeter)
-# against that prefix only, run it and check what it prints.
+# against that prefix only, run it and check what it prints. With the Java binding in the build,
+# also compile tests/java/package/PackageCheck.java against <prefix>/share/java/creditmeter.jar
+# only and run a session with it under -Xcheck:jni against the build's emulator.
 #
 #   scripts/check-package.sh                  # uses build/ (run scripts/build.sh first)
 #   BUILD_DIR=build-x scripts/check-package.sh
@@ -140,4 +142,42 @@ else
   cm_log package "no creditmeter.pc installed; pkg-config check skipped"
 fi
 
-cm_log package "OK: find_package(creditmeter $version) builds and runs ($(cm_elapsed "$start"))"
+# 6. The Java binding, when the build has it (its install rules name creditmeter.jar): the jar
+# and the JNI library must be installed, and an app compiled against the installed jar alone
+# runs a session, as docs/JAVA.md says: no -Djava.library.path (the jar finds
+# <prefix>/lib/libcreditmeter_jni.so, which finds libcreditmeter.so.0 beside it); the program
+# checks that both came from the prefix. Under -Xcheck:jni: a WARNING line fails the check.
+java_checked=""
+if grep -qs 'creditmeter.jar' "$BUILD_DIR/bindings/java/cmake_install.cmake"; then
+  jar="$prefix/share/java/creditmeter.jar"
+  [[ -f "$jar" ]] || cm_die package "the build has the Java binding but share/java/creditmeter.jar is not installed"
+  [[ -f "$prefix/lib/libcreditmeter_jni.so" ]] ||
+    cm_die package "the build has the Java binding but lib/libcreditmeter_jni.so is not installed"
+  javac="$(cache_get Java_JAVAC_EXECUTABLE)"
+  java="$(cache_get Java_JAVA_EXECUTABLE)"
+  emulator="$BUILD_DIR/tools/emulator/creditmeter-emulator"
+  [[ -x "$emulator" ]] || cm_die package "no $emulator for the Java check: build the creditmeter-emulator target"
+  cm_log package "Java: compile tests/java/package/PackageCheck.java against the installed creditmeter.jar only"
+  "${javac:-javac}" --release 11 -encoding UTF-8 -Xlint:all -Werror -cp "$jar" -d "$work/java-classes" \
+    "$CM_ROOT/tests/java/package/PackageCheck.java" >"$work/javac.log" 2>&1 || {
+    cat "$work/javac.log" >&2
+    cm_die package "PackageCheck.java does not compile against the installed creditmeter.jar"
+  }
+  cm_log package "Java: a session against the emulator, -Xcheck:jni, the library found from the jar"
+  # run_with_emulator.sh: a fresh emulator on 127.0.0.1, NO_PROXY, a temporary XDG_STATE_HOME.
+  # run_checked.sh fails on any WARNING line (-Xcheck:jni). No LD_LIBRARY_PATH: the install's
+  # RUNPATH must do.
+  output="$(env -u LD_LIBRARY_PATH CREDITMETER_EMULATOR="$emulator" \
+    "$CM_ROOT/tests/java/run_checked.sh" "$CM_ROOT/examples/run_with_emulator.sh" \
+    "${java:-java}" -Xcheck:jni -cp "$jar:$work/java-classes" PackageCheck "$prefix" 2>&1)" || {
+    printf '%s\n' "$output" >&2
+    cm_die package "the Java check failed (above)"
+  }
+  printf '%s\n' "$output" | sed 's/^/    /'
+  grep -q '^creditmeter-package-check java OK ' <<<"$output" || cm_die package "no OK line from PackageCheck"
+  java_checked=" and creditmeter.jar runs a session"
+else
+  cm_log package "the build has no Java binding; the Java check is skipped"
+fi
+
+cm_log package "OK: find_package(creditmeter $version) builds and runs$java_checked ($(cm_elapsed "$start"))"

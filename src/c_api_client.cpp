@@ -253,6 +253,7 @@ cm_status cm_client_get_usage(const cm_client* client, cm_client_usage* usage) {
   full.events_recorded = u.events_recorded;
   full.events_acknowledged = u.events_acknowledged;
   full.events_rejected = u.events_rejected;
+  full.events_credits_charged = u.events_credits_charged;
   write_covered(usage, full);
   return CM_OK;
   CM_GUARD_END

@@ -61,6 +61,7 @@ void deliver_balance(cm_balance_fn fn, void* user_data, cm_session* handle, cons
   b.balance = update.balance;
   b.minutes_left = update.minutes_left;
   b.session_credits = update.session_credits;
+  std::snprintf(b.unit, sizeof b.unit, "%s", update.unit.c_str());
   fn(handle, &b, user_data);
 }
 
@@ -244,6 +245,7 @@ cm_status cm_session_get_stats(const cm_session* session, cm_session_stats* stat
   full.events_rejected = st.events_rejected;
   full.events_pending = st.events_pending;
   std::snprintf(full.unit, sizeof full.unit, "%s", st.unit.c_str());
+  full.events_credits_charged = st.events_credits_charged;
   write_covered(stats, full);
   return CM_OK;
   CM_GUARD_END

@@ -81,6 +81,10 @@ static_assert(offsetof(cm_client_usage, events_recorded) >= kClientUsageV1, "app
 static_assert(offsetof(cm_session_options, on_event_rejected) > offsetof(cm_session_options, max_credits), "appended only");
 static_assert(offsetof(cm_session_stats, events_recorded) > offsetof(cm_session_stats, last_error), "appended only");
 static_assert(offsetof(cm_credit_summary, unit) > offsetof(cm_credit_summary, estimated_minutes), "appended only");
+static_assert(offsetof(cm_session_stats, events_credits_charged) > offsetof(cm_session_stats, unit), "appended only");
+static_assert(offsetof(cm_client_usage, events_credits_charged) > offsetof(cm_client_usage, events_rejected),
+              "appended only");
+static_assert(offsetof(cm_balance_update, unit) > offsetof(cm_balance_update, session_credits), "appended only");
 
 // CM_OK, or CM_E_INVALID_ARGUMENT (with a message naming `what`) when the caller's struct_size
 // is below the first version or above this library's size.

@@ -59,7 +59,7 @@ void SessionImpl::after_change_locked() {
   for (const auto& b : machine_.take_balance_events()) {
     const Event::Kind kind =
         b.kind == core::BalanceEvent::Kind::balance ? Event::Kind::balance : Event::Kind::low_balance;
-    const BalanceUpdate update{b.balance, b.minutes_left, b.session_credits};
+    const BalanceUpdate update{b.balance, b.minutes_left, b.session_credits, b.unit};
     // A slow balance callback sees the latest balance, not a backlog: consecutive balance
     // updates coalesce (state changes and low-balance alerts never do).
     if (kind == Event::Kind::balance && !queued_.empty() && queued_.back().kind == Event::Kind::balance) {

@@ -17,6 +17,7 @@ void add_to_usage(ClientUsage& u, const SessionStats& st) {
   u.events_recorded += st.events_recorded;
   u.events_acknowledged += st.events_acknowledged;
   u.events_rejected += st.events_rejected;
+  u.events_credits_charged += st.events_credits_charged;
 }
 
 }  // namespace

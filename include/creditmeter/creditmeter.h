@@ -259,6 +259,11 @@ typedef struct cm_balance_update {
   double balance;         /* credits; negative is debt */
   double minutes_left;    /* of runtime at this session's rate (INFINITY when free) */
   double session_credits; /* credits charged for this session so far */
+
+  /* ---- appended in 0.4 (present when struct_size covers it) */
+  /* What balance and session_credits count in: "credits", or the account's currency ("USD"),
+   * NUL-terminated (cm_session_stats.unit). */
+  char unit[16];
 } cm_balance_update;
 
 /* on_balance (every change of the balance) and on_low_balance (once per downward crossing
@@ -413,6 +418,7 @@ typedef struct cm_client_usage {
   uint64_t events_recorded;     /* usage events recorded (cm_session_record) */
   uint64_t events_acknowledged; /* charged by the server (accepted, or a duplicate of one charged) */
   uint64_t events_rejected;     /* refused for good (see cm_rejected_event) */
+  double events_credits_charged; /* the part of credits_charged usage events cost */
 } cm_client_usage;
 
 /* Zeroes *usage and sets struct_size = sizeof(cm_client_usage). NULL: no-op. */
@@ -526,6 +532,9 @@ typedef struct cm_session_stats {
   /* What credits_charged and balance count in: "credits", or the account's currency ("USD"),
    * NUL-terminated. */
   char unit[16];
+  /* The part of credits_charged the usage events cost (duplicates included), in unit;
+   * credits_charged - events_credits_charged is what active time cost. */
+  double events_credits_charged;
 } cm_session_stats;
 
 /* Zeroes *stats and sets struct_size = sizeof(cm_session_stats). NULL: no-op. */

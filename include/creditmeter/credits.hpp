@@ -9,12 +9,14 @@ namespace creditmeter {
 
 // The account balance as a session learned it from the server (every heartbeat answer).
 struct BalanceUpdate {
-  double balance = 0;          // credits; negative is debt
+  double balance = 0;          // in `unit`; negative is debt
   double minutes_left = 0;     // of runtime at this session's rate (infinity when free)
-  double session_credits = 0;  // credits charged for this session so far
+  double session_credits = 0;  // charged for this session so far (time and events), in `unit`
+  std::string unit = "credits";  // what the amounts count in: SessionStats::unit
 };
 
-// Runs on the client's scheduler thread, never under an SDK lock (like on_state_change).
+// Runs on the client's callback thread, in order with the session's other callbacks, never
+// under an SDK lock (like on_state_change).
 using BalanceCallback = std::function<void(const BalanceUpdate&)>;
 
 // A usage event (Session::record) the server refused for good (e.g. code `UNKNOWN_ACTION`):
@@ -43,6 +45,8 @@ struct ClientUsage {
   std::uint64_t events_recorded = 0;
   std::uint64_t events_acknowledged = 0;
   std::uint64_t events_rejected = 0;
+  // The part of credits_charged usage events cost (SessionStats::events_credits_charged).
+  double events_credits_charged = 0;
 };
 
 }  // namespace creditmeter

@@ -30,6 +30,9 @@ struct SessionStats {
   // What credits_charged and balance count in: "credits", or the account's currency ("USD")
   // as the server's answers say.
   std::string unit = "credits";
+  // The part of credits_charged the usage events cost, as the server's answers charged them
+  // (duplicates included), in `unit`; credits_charged - events_credits_charged is active time.
+  double events_credits_charged = 0;
 };
 
 }  // namespace creditmeter

@@ -16,13 +16,13 @@ bool CreditTracker::set_balance(double balance) {
   const bool changed = balance != balance_ || !balance_known_;
   balance_known_ = true;
   balance_ = balance;
-  if (changed) events_.push_back(BalanceEvent{BalanceEvent::Kind::balance, balance_, minutes_left(), credits_charged_});
+  if (changed) events_.push_back(BalanceEvent{BalanceEvent::Kind::balance, balance_, minutes_left(), credits_charged_, unit_});
   // Low-balance alert: once per downward crossing, re-armed when a top-up lifts it above.
   const double threshold = policy_.low_balance_credits ? *policy_.low_balance_credits
                                                        : policy_.low_balance_minutes * credits_per_minute_;
   if (!below_low_balance_ && balance_ < threshold) {
     below_low_balance_ = true;
-    events_.push_back(BalanceEvent{BalanceEvent::Kind::low_balance, balance_, minutes_left(), credits_charged_});
+    events_.push_back(BalanceEvent{BalanceEvent::Kind::low_balance, balance_, minutes_left(), credits_charged_, unit_});
     return true;
   }
   if (below_low_balance_ && balance_ > threshold) below_low_balance_ = false;
@@ -32,6 +32,11 @@ bool CreditTracker::set_balance(double balance) {
 bool CreditTracker::record_charge(double charged, double balance) {
   credits_charged_ += charged;  // first: the balance event reports the session's credits after it
   return set_balance(balance);
+}
+
+bool CreditTracker::record_event_charge(double charged, double balance) {
+  events_charged_milli_ += std::round(charged * 1000.0);
+  return record_charge(charged, balance);
 }
 
 bool CreditTracker::set_policy(const CreditPolicy& policy) {

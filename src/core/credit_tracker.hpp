@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/time_point.hpp"
@@ -19,9 +20,10 @@ namespace core {
 struct BalanceEvent {
   enum class Kind { balance, low_balance };
   Kind kind = Kind::balance;
-  double balance = 0;          // credits
+  double balance = 0;          // in `unit`
   double minutes_left = 0;     // at this session's rate (infinite when it is free)
-  double session_credits = 0;  // credits charged for this session so far
+  double session_credits = 0;  // charged for this session so far (time and events), in `unit`
+  std::string unit;            // what the amounts count in ("credits", "USD")
 };
 
 // The session's credit rules: the low-balance threshold, in minutes of runtime at the
@@ -38,6 +40,11 @@ class CreditTracker {
 
   double credits_per_minute() const { return credits_per_minute_; }
   double credits_charged() const { return credits_charged_; }
+  // The part of credits_charged() usage events cost (the rest is active time).
+  double events_credits_charged() const { return events_charged_milli_ / 1000.0; }
+  // What the amounts count in: "credits" until an answer says otherwise ("USD").
+  const std::string& unit() const { return unit_; }
+  void set_unit(std::string unit) { unit_ = std::move(unit); }
   double balance() const { return balance_; }
   // Runtime the balance buys at the session's rate (infinity for a free session).
   double minutes_left() const;
@@ -47,6 +54,8 @@ class CreditTracker {
   bool set_balance(double balance);
   // An acknowledgement: `charged` more credits for this session, and the balance after it.
   bool record_charge(double charged, double balance);
+  // The same for an events answer: `charged` is what the settled usage events cost.
+  bool record_event_charge(double charged, double balance);
   // New rules: the current balance is judged again (an already low balance alerts once more).
   // Returns whether it alerted.
   bool set_policy(const CreditPolicy& policy);
@@ -77,6 +86,12 @@ class CreditTracker {
  private:
   double credits_per_minute_;
   double credits_charged_ = 0;
+  // Event charges in milli-units, as whole numbers in a double: the server charges each event
+  // whole milli-units, and summing integers keeps the total exact (equal to the server's
+  // ledger) where summing thousandths would drift; a double, not an int64, so that no value
+  // a server sends can overflow it.
+  double events_charged_milli_ = 0;
+  std::string unit_ = "credits";
   double balance_ = 0;
   bool balance_known_ = false;
   bool below_low_balance_ = false;

@@ -31,8 +31,8 @@ SessionMachine::SessionMachine(std::string session_id, std::string model, std::s
                      /*metered=*/true) {
   token_.adopt(grant.token, grant.expires_at, /*force=*/true);
   events_.set_prices(grant.prices_micro);
-  unit_ = grant.unit;
   credits_ = CreditTracker(grant.credits_per_minute);
+  credits_.set_unit(grant.unit);
   set_balance(grant.balance);
 }
 
@@ -326,6 +326,7 @@ void SessionMachine::fill_stats(TimePoint now, SessionStats& stats) const {
   if (!metered_) return;  // nothing billed, nothing sent: every server-side field stays zero
   stats.reported_ms = outbox_.reported_ms();
   stats.credits_charged = credits_.credits_charged();
+  stats.events_credits_charged = credits_.events_credits_charged();
   stats.balance = credits_.balance();
   stats.heartbeats_ok = tally_.ok;
   stats.heartbeats_failed = tally_.failed;
@@ -338,7 +339,7 @@ void SessionMachine::fill_stats(TimePoint now, SessionStats& stats) const {
   stats.events_acknowledged = events_.acknowledged();
   stats.events_rejected = events_.rejected();
   stats.events_pending = events_.pending();
-  stats.unit = unit_;
+  stats.unit = credits_.unit();
 }
 
 }  // namespace core

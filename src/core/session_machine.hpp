@@ -183,8 +183,7 @@ class SessionMachine {
   TokenState token_;
   UsageOutbox outbox_;
   EventLane events_;
-  std::string unit_ = "credits";
-  CreditTracker credits_;
+  CreditTracker credits_;  // the charges, the balance and the unit they count in
   StateHolds holds_;
   PublishedState published_;
   Tally tally_;

@@ -83,7 +83,7 @@ void SessionMachine::on_exchange_answer(TimePoint now, const Answer& answer) {
       if (auto* pending = outbox_.pending()) pending->retry.at = now;  // resend what the old token could not carry
       if (events_.has_batch()) events_.retry().at = now;                // the same batch, the same ids
       if (!answer.grant->prices_micro.empty()) events_.set_prices(answer.grant->prices_micro);
-      unit_ = answer.grant->unit;
+      credits_.set_unit(answer.grant->unit);
       log(reattached_line(session_id()));
       publish(Reason::none);
       break;
@@ -147,7 +147,7 @@ void SessionMachine::settle_events(const EventsAck* ack) {
   journal_.push_back(std::move(op));
   const double balance = settled.balance.value_or(credits_.balance());
   if (settled.charged != 0 || settled.balance) {
-    if (credits_.record_charge(settled.charged, balance)) log(low_balance_line(session_id(), balance));
+    if (credits_.record_event_charge(settled.charged, balance)) log(low_balance_line(session_id(), balance));
   }
   for (auto& r : settled.rejected) {
     log(event_rejected_line(session_id(), r.first, r.second));

@@ -152,3 +152,35 @@ TEST_CASE("earliest_cap_reach: when rendering at a rate can first use up the roo
   CHECK(core::earliest_cap_reach(now, 1.0, 0.0) == TimePoint::max());
   CHECK(core::earliest_cap_reach(now, 1e300, 1e-300) == TimePoint::max());
 }
+
+TEST_CASE("event charges: their own exact total beside credits_charged, and the unit on every balance event",
+          "[unit][credits]") {
+  CreditTracker c(2);
+  c.set_unit("USD");
+  c.set_balance(100);
+  c.record_charge(0.7, 99.3);  // active time
+  // 0.1 a thousand times: summed as thousandths it drifts (99.9999999999986), in milli-units
+  // it is the ledger's 100000 mc exactly.
+  double naive = 0;
+  for (int i = 0; i < 1000; ++i) {
+    c.record_event_charge(0.1, 99.3 - 0.1 * (i + 1));
+    naive += 0.1;
+  }
+  CHECK(naive != 100.0);
+  CHECK(c.events_credits_charged() == 100.0);
+  CHECK(c.credits_charged() == Approx(100.7));
+  CHECK(c.unit() == "USD");
+  for (const auto& e : c.take_events()) CHECK(e.unit == "USD");
+  // A hostile charge neither overflows nor poisons what follows as an integer would.
+  c.record_event_charge(1e300, 0);
+  CHECK(c.events_credits_charged() == Approx(1e300));
+}
+
+TEST_CASE("the unit is \"credits\" until an answer says otherwise", "[unit][credits]") {
+  CreditTracker c(2);
+  CHECK(c.unit() == "credits");
+  c.set_balance(10);
+  const auto events = c.take_events();
+  REQUIRE_FALSE(events.empty());
+  CHECK(events.front().unit == "credits");
+}

@@ -276,3 +276,27 @@ TEST_CASE("events: at shutdown the release goes beside the pending batch, not af
   r.reply(events_ok({"a"}, 10, 90));
   CHECK(r.m.finished());
 }
+
+TEST_CASE("events: events_credits_charged is the events' part of credits_charged, duplicates and a 402's included") {
+  Rig r(60s, 300s, priced_grant());
+  r.beat(60000, ok(99, 0.5));  // active time: 0.5
+  r.m.record_event(r.now, ev("a"), 0);
+  r.m.record_event(r.now, ev("b", "kb_query", 2500), 0);
+  r.m.request_flush();
+  REQUIRE(r.m.next_event_batch(r.now));
+  Answer a = events_ok({"a"}, 10, 86.5);
+  a.events->duplicates = {"b"};
+  a.events->charges["b"] = 2.5;
+  r.reply(a);
+  r.m.record_event(r.now, ev("c", "kb_query", 100), 0);
+  r.m.request_flush();
+  REQUIRE(r.m.next_event_batch(r.now));
+  r.reply(events_ok({"c"}, 0.1, -1, 402));
+  SessionStats st;
+  r.m.fill_stats(r.now, st);
+  CHECK(st.events_credits_charged == 12.6);  // exact: summed in milli-units (12600 / 1000)
+  CHECK(st.credits_charged == Approx(13.1));
+  CHECK(st.credits_charged - st.events_credits_charged == Approx(0.5));
+  // The balance events carry the unit of the answers.
+  for (const auto& b : r.m.take_balance_events()) CHECK(b.unit == "USD");
+}

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -70,6 +71,9 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   // scheduler only when it must journal this session's events within 100 ms and has not been
   // asked to yet. Returns the event id.
   std::string record(const std::string& action, double quantity);
+  // The same, the id written into `id` (36 characters, no NUL): once the session has seen the
+  // action, no allocation (cm_session_record; bench/alloc_test.cpp holds it to that).
+  void record(std::string_view action, double quantity, char id[36]);
   void set_event_rejected_callback(EventRejectedCallback callback);
   void set_callback(StateChangeCallback callback);
   void set_balance_callback(BalanceCallback callback, bool low_balance);

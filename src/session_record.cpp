@@ -1,9 +1,11 @@
 // Session::record (docs/CREDITS.md "Usage events"): the one SessionImpl call on the path of
 // a usage event that runs on the user's thread. It checks the input, mints the id, appends the
-// event to the session's machine under the session's lock (no I/O, no allocation beyond the
-// event's strings), and asks the scheduler to step the session in time to journal it within
-// 100 ms: only for the first event since the session's last step, and waking the scheduler
-// only when it would sleep past that.
+// event to the session's machine under the session's lock (no I/O; no allocation once the
+// session has seen the action: the event holds its id inline and its action as an index, in
+// storage the session keeps, see core::EventLane), and asks the scheduler to step the session
+// in time to journal it within 100 ms: only for the first event since the session's last
+// step, and waking the scheduler only when it would sleep past that. The C++ signature returns
+// the id as a std::string (one allocation, 36 characters); the C ABI's path has none.
 
 #include <chrono>
 #include <cmath>
@@ -32,7 +34,7 @@ core::TimePoint journal_step_at(core::TimePoint now) {
 }
 }  // namespace
 
-std::string SessionImpl::record(const std::string& action, double quantity) {
+void SessionImpl::record(std::string_view action, double quantity, char id[36]) {
   check_usable();
   if (!metered_) {
     throw InvalidArgument("record(): session " + id_ + " is audio-only: audio-only sessions are free and offline, "
@@ -43,20 +45,19 @@ std::string SessionImpl::record(const std::string& action, double quantity) {
     throw InvalidArgument("record(): the action is " + std::to_string(action.size()) +
                           " bytes long; at most 64 are allowed");
   }
-  if (action.find('\0') != std::string::npos) throw InvalidArgument("record(): the action contains a NUL byte");
+  if (action.find('\0') != std::string_view::npos) throw InvalidArgument("record(): the action contains a NUL byte");
   if (std::isnan(quantity) || std::isinf(quantity) || quantity < 0) {
-    throw InvalidArgument("record(): the quantity of \"" + core::printable(action) +
+    throw InvalidArgument("record(): the quantity of \"" + core::printable(std::string(action)) +
                           "\" must be a finite number >= 0");
   }
   if (quantity > kMaxEventQuantity) {
-    throw InvalidArgument("record(): the quantity of \"" + core::printable(action) + "\" is over 1e12");
+    throw InvalidArgument("record(): the quantity of \"" + core::printable(std::string(action)) + "\" is over 1e12");
   }
-  core::UsageEvent event;
-  event.event_id = random_uuid();
-  event.action = action;
-  event.quantity_milli = std::llround(quantity * 1000.0);
-  event.at_ms = std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  std::string id = event.event_id;
+  random_uuid(id);
+  const core::EventId event_id(std::string_view(id, 36));
+  const std::int64_t quantity_milli = std::llround(quantity * 1000.0);
+  const std::int64_t at_ms =
+      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   const core::TimePoint now = context_.clock->now();
   bool changed, poke;
   std::shared_ptr<SessionImpl> self;  // set when this event changes the state (see user_change)
@@ -66,7 +67,7 @@ std::string SessionImpl::record(const std::string& action, double quantity) {
       throw InvalidArgument("record(): session " + id_ + " is stopped; record its usage before stop()");
     }
     const SessionState before = machine_.state();
-    machine_.record_event(now, std::move(event), total_ms_locked());
+    machine_.record_event(now, core::RecordedEvent{event_id, action, quantity_milli, at_ms}, total_ms_locked());
     changed = machine_.state() != before;  // a spending cap this event crossed pauses now
     if (changed) {
       after_change_locked();
@@ -82,6 +83,11 @@ std::string SessionImpl::record(const std::string& action, double quantity) {
   } else if (poke) {
     context_.scheduler->poke_at(shared_from_this(), journal_step_at(now));
   }
+}
+
+std::string SessionImpl::record(const std::string& action, double quantity) {
+  std::string id(36, '-');
+  record(std::string_view(action), quantity, &id[0]);
   return id;
 }
 

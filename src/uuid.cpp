@@ -36,7 +36,7 @@ struct RandomBlock {
 
 }  // namespace
 
-std::string random_uuid() {
+void random_uuid(char out[36]) {
   thread_local RandomBlock block;
   unsigned char b[16];
   const unsigned char* r = block.take16();
@@ -46,13 +46,17 @@ std::string random_uuid() {
   // 8-4-4-4-12 lowercase hex digits, written directly (snprintf with 16 conversions cost
   // more than the rest of the function).
   static const char kHex[] = "0123456789abcdef";
-  std::string out(36, '-');
   std::size_t pos = 0;
   for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) ++pos;  // the dashes already in place
+    if (i == 4 || i == 6 || i == 8 || i == 10) out[pos++] = '-';
     out[pos++] = kHex[b[i] >> 4];
     out[pos++] = kHex[b[i] & 15];
   }
+}
+
+std::string random_uuid() {
+  std::string out(36, '-');
+  random_uuid(&out[0]);
   return out;
 }
 

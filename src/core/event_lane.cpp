@@ -18,39 +18,81 @@ std::int64_t event_charge_milli(std::int64_t quantity_milli, std::int64_t price_
                                                                static_cast<double>(price_micro) / 1e6)));
 }
 
+namespace {
+// Interned action names are forgotten when the lane is idle and holds more than this many: an
+// engine uses a handful; an app that names every event differently must not grow the table
+// for the session's lifetime.
+constexpr std::size_t kMaxIdleActions = 256;
+}  // namespace
+
 void EventLane::set_prices(std::map<std::string, std::int64_t> prices_micro) {
   prices_ = std::move(prices_micro);
+  for (auto& a : actions_) a.price_micro = price_of(a.name);
   pending_milli_ = 0;
-  for (auto& e : events_) {
-    e.charge_milli = charge_of(e.event);
+  for (std::size_t i = 0; i < size(); ++i) {
+    Entry& e = at(i);
+    e.charge_milli = event_charge_milli(e.quantity_milli, actions_[e.action].price_micro);
     pending_milli_ += e.charge_milli;
   }
 }
 
-std::int64_t EventLane::charge_of(const UsageEvent& e) const {
-  auto it = prices_.find(e.action);
-  return it == prices_.end() ? 0 : event_charge_milli(e.quantity_milli, it->second);
+std::int64_t EventLane::price_of(const std::string& action) const {
+  auto it = prices_.find(action);
+  return it == prices_.end() ? 0 : it->second;
 }
 
-void EventLane::record(UsageEvent event, TimePoint now, bool journaled) {
-  const std::int64_t charge = charge_of(event);
+std::uint32_t EventLane::intern(std::string_view action) {
+  auto it = action_index_.find(action);
+  if (it != action_index_.end()) return it->second;
+  const auto index = static_cast<std::uint32_t>(actions_.size());
+  actions_.push_back(Action{std::string(action), 0});
+  actions_.back().price_micro = price_of(actions_.back().name);
+  action_index_.emplace(actions_.back().name, index);
+  return index;
+}
+
+UsageEvent EventLane::usage_event(const Entry& e) const {
+  return UsageEvent{e.id.str(), actions_[e.action].name, e.quantity_milli, e.at_ms};
+}
+
+void EventLane::record(const RecordedEvent& event, TimePoint now, bool journaled) {
+  const std::uint32_t action = intern(event.action);
+  const std::int64_t charge = event_charge_milli(event.quantity_milli, actions_[action].price_micro);
   pending_milli_ += charge;
-  events_.push_back(Entry{std::move(event), now, charge});
-  if (journaled) journaled_ = events_.size();
+  if (events_.capacity() == 0) events_.reserve(kMaxEventBatch);
+  events_.push_back(Entry{event.id, action, event.quantity_milli, event.at_ms, now, charge});
+  if (journaled) journaled_ = size();
   ++recorded_;
+}
+
+void EventLane::drop_front(std::size_t n) {
+  head_ += n;
+  if (head_ == events_.size()) {
+    events_.clear();  // keeps the capacity
+    head_ = 0;
+    if (actions_.size() > kMaxIdleActions) {
+      actions_.clear();
+      action_index_.clear();
+    }
+  } else if (head_ >= kMaxEventBatch && head_ * 2 >= events_.size()) {
+    // Moves at most as many entries as were dropped since the last move: O(1) per event.
+    events_.erase(events_.begin(), events_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
 }
 
 std::vector<UsageEvent> EventLane::take_unjournaled() {
   std::vector<UsageEvent> out;
-  for (std::size_t i = journaled_; i < events_.size(); ++i) out.push_back(events_[i].event);
-  journaled_ = events_.size();
+  out.reserve(size() - journaled_);
+  for (std::size_t i = journaled_; i < size(); ++i) out.push_back(usage_event(at(i)));
+  journaled_ = size();
   return out;
 }
 
 std::vector<UsageEvent> EventLane::unsettled() const {
   std::vector<UsageEvent> out;
-  out.reserve(events_.size());
-  for (const auto& e : events_) out.push_back(e.event);
+  out.reserve(size());
+  for (std::size_t i = 0; i < size(); ++i) out.push_back(usage_event(at(i)));
   return out;
 }
 
@@ -71,15 +113,20 @@ std::optional<Outgoing> EventLane::next_batch(TimePoint now, const std::string& 
     on_wire_ = true;
     return batch_request_;
   }
-  if (events_.empty()) return std::nullopt;
-  const bool due = urgent() || events_.size() >= kMaxEventBatch || now >= events_.front().recorded_at + batch_delay_;
+  if (size() == 0) return std::nullopt;
+  const bool due = urgent() || size() >= kMaxEventBatch || now >= at(0).recorded_at + batch_delay_;
   if (!due) return std::nullopt;
   // Only journaled events go out: the machine journals them in the same step, before.
-  batch_ = std::min({events_.size(), journaled_, kMaxEventBatch});
+  batch_ = std::min({size(), journaled_, kMaxEventBatch});
   if (batch_ == 0) return std::nullopt;
+  std::vector<UsageEvent> events;
+  events.reserve(batch_);
   std::vector<const UsageEvent*> batch;
   batch.reserve(batch_);
-  for (std::size_t i = 0; i < batch_; ++i) batch.push_back(&events_[i].event);
+  for (std::size_t i = 0; i < batch_; ++i) {
+    events.push_back(usage_event(at(i)));
+    batch.push_back(&events.back());
+  }
   batch_request_ = Outgoing{};
   batch_request_.kind = Outgoing::Kind::events;
   batch_request_.seq = ++batch_seq_;
@@ -93,10 +140,10 @@ TimePoint EventLane::next_wakeup() const {
   if (on_wire_) return TimePoint::max();
   if (batch_ > 0) return retry_.at;
   TimePoint t = TimePoint::max();
-  if (journaled_ < events_.size()) t = events_[journaled_].recorded_at + kEventJournalDelay;
-  if (events_.empty()) return t;
-  if (urgent() || events_.size() >= kMaxEventBatch) return TimePoint::min();
-  return std::min(t, events_.front().recorded_at + batch_delay_);
+  if (journaled_ < size()) t = at(journaled_).recorded_at + kEventJournalDelay;
+  if (size() == 0) return t;
+  if (urgent() || size() >= kMaxEventBatch) return TimePoint::min();
+  return std::min(t, at(0).recorded_at + batch_delay_);
 }
 
 EventSettlement EventLane::settle(const EventsAck* ack) {
@@ -107,24 +154,26 @@ EventSettlement EventLane::settle(const EventsAck* ack) {
     if (ack->has_balance) out.balance = ack->balance;
     if (!ack->has_charges) out.charged = ack->credits_charged;  // an older server: the batch's total
   }
+  out.settled_ids.reserve(batch_);
   for (std::size_t i = 0; i < batch_; ++i) {
-    Entry& e = events_.front();
-    auto r = rejected.find(e.event.event_id);
+    const Entry& e = at(i);
+    std::string id = e.id.str();
+    auto r = rejected.find(id);
     if (r != rejected.end()) {
-      out.rejected.emplace_back(e.event, *r->second);
+      out.rejected.emplace_back(usage_event(e), *r->second);
       ++rejected_;
     } else {
       if (ack != nullptr && ack->has_charges) {
-        auto c = ack->charges.find(e.event.event_id);
+        auto c = ack->charges.find(id);
         if (c != ack->charges.end()) out.charged += c->second;
       }
       ++acknowledged_;
       ++out.acknowledged;
     }
-    out.settled_ids.push_back(std::move(e.event.event_id));
+    out.settled_ids.push_back(std::move(id));
     pending_milli_ -= e.charge_milli;
-    events_.pop_front();
   }
+  drop_front(batch_);
   settled_ += batch_;
   journaled_ -= std::min(journaled_, batch_);
   batch_ = 0;

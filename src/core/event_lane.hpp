@@ -7,13 +7,17 @@
 // prices (the spending cap's projection); and the counts the stats show. Which answer means
 // what is the session machine's (session_machine_answers.cpp); this part keeps the books.
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <cstring>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/protocol.hpp"
@@ -27,6 +31,42 @@ namespace core {
 constexpr std::size_t kMaxEventBatch = 100;
 // How long a recorded event may wait for the journal's group commit (the promise is 100 ms).
 constexpr std::chrono::milliseconds kEventJournalDelay{50};
+
+// An event id held inline: a UUID's 36 characters (or fewer: tests and recovered records),
+// so that an event owns no heap memory (bench_events holds record() to 3x a mutex-guarded
+// push of a 64-byte struct; malloc/free of the id were most of its cost).
+class EventId {
+ public:
+  static constexpr std::size_t kMaxSize = 36;
+  EventId() = default;
+  // Longer text is cut: only ids record() minted (36 characters) and test names come here;
+  // the journal refuses a longer one before.
+  explicit EventId(std::string_view id) : size_(static_cast<std::uint8_t>(std::min(id.size(), kMaxSize))) {
+    std::memcpy(chars_.data(), id.data(), size_);
+  }
+  char* data() { return chars_.data(); }
+  void set_size(std::size_t n) { size_ = static_cast<std::uint8_t>(std::min(n, kMaxSize)); }
+  std::string_view view() const { return {chars_.data(), size_}; }
+  std::string str() const { return std::string(view()); }
+
+ private:
+  std::array<char, kMaxSize> chars_{};
+  std::uint8_t size_ = 0;
+};
+
+// An event as Session::record() hands it to the lane: nothing on the heap (the action is the
+// caller's text, read during the call and interned by the lane). Converts from a UsageEvent
+// (recovered events, tests).
+struct RecordedEvent {
+  EventId id;
+  std::string_view action;
+  std::int64_t quantity_milli = 0;
+  std::int64_t at_ms = 0;
+  RecordedEvent(const EventId& id_, std::string_view action_, std::int64_t quantity_milli_, std::int64_t at_ms_)
+      : id(id_), action(action_), quantity_milli(quantity_milli_), at_ms(at_ms_) {}
+  RecordedEvent(const UsageEvent& e)  // NOLINT(google-explicit-constructor): a UsageEvent is one
+      : id(e.event_id), action(e.action), quantity_milli(e.quantity_milli), at_ms(e.at_ms) {}
+};
 
 // What a settled batch meant: the credits charged for it (accepted and duplicates), the
 // balance when the answer had one, the events refused for good, and the ids now settled.
@@ -49,8 +89,9 @@ class EventLane {
 
   void set_prices(std::map<std::string, std::int64_t> prices_micro);
   void set_batch_delay(std::chrono::milliseconds delay) { batch_delay_ = delay; }
-  // A new event at `now`. `journaled`: it is in the journal already (recovered ones).
-  void record(UsageEvent event, TimePoint now, bool journaled = false);
+  // A new event at `now`. `journaled`: it is in the journal already (recovered ones). Once
+  // the lane has seen the event's action and has room (steady state), no allocation.
+  void record(const RecordedEvent& event, TimePoint now, bool journaled = false);
 
   // The events recorded since the last call, for the journal (each before it is first sent).
   std::vector<UsageEvent> take_unjournaled();
@@ -80,7 +121,7 @@ class EventLane {
   EventSettlement settle(const EventsAck* ack);
 
   // Nothing unsettled: no event waits, none is on the wire.
-  bool idle() const { return events_.empty(); }
+  bool idle() const { return size() == 0; }
   // Every event recorded up to the `recorded` count is settled.
   bool settled_through(std::uint64_t recorded) const { return settled_ >= recorded; }
   // The projected charge of the unsettled events at the known prices, in units.
@@ -89,22 +130,44 @@ class EventLane {
   std::uint64_t recorded() const { return recorded_; }
   std::uint64_t acknowledged() const { return acknowledged_; }
   std::uint64_t rejected() const { return rejected_; }
-  std::uint64_t pending() const { return events_.size(); }
+  std::uint64_t pending() const { return size(); }
 
  private:
+  // An unsettled event: no heap memory (see EventId), the action an index into actions_.
   struct Entry {
-    UsageEvent event;
+    EventId id;
+    std::uint32_t action;
+    std::int64_t quantity_milli;
+    std::int64_t at_ms;
     TimePoint recorded_at;
     std::int64_t charge_milli;  // at the known price (0 when unknown)
   };
-  std::int64_t charge_of(const UsageEvent& e) const;
+  // An action the lane has seen: an engine uses a handful, so each event holds an index, not
+  // a copy of the name (an action past 15 characters would be an allocation per event).
+  struct Action {
+    std::string name;
+    std::int64_t price_micro;  // -1: no known price
+  };
+  // The unsettled events are events_[head_, end): settled ones are dropped from the front
+  // by moving head_, and the vector is emptied or compacted in place, never shrunk, so that
+  // in the steady state recording reuses its storage (bench_events, as for EventId).
+  std::size_t size() const { return events_.size() - head_; }
+  Entry& at(std::size_t i) { return events_[head_ + i]; }
+  const Entry& at(std::size_t i) const { return events_[head_ + i]; }
+  void drop_front(std::size_t n);
+  std::uint32_t intern(std::string_view action);
+  UsageEvent usage_event(const Entry& e) const;
+  std::int64_t price_of(const std::string& action) const;
   bool urgent() const { return settled_ + batch_ < hurry_until_; }
 
   std::chrono::milliseconds batch_delay_;
   std::map<std::string, std::int64_t> prices_;
-  std::deque<Entry> events_;     // unsettled, in record order
-  std::size_t journaled_ = 0;    // events_[0, journaled_) are in the journal
-  std::size_t batch_ = 0;        // events_[0, batch_) are the unacknowledged batch
+  std::vector<Action> actions_;
+  std::map<std::string, std::uint32_t, std::less<>> action_index_;  // name -> index in actions_
+  std::vector<Entry> events_;
+  std::size_t head_ = 0;
+  std::size_t journaled_ = 0;    // at(0 .. journaled_) are in the journal
+  std::size_t batch_ = 0;        // at(0 .. batch_) are the unacknowledged batch
   Outgoing batch_request_;       // its request, resent as it is
   RetryTimer retry_;
   bool on_wire_ = false;

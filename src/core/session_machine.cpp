@@ -151,9 +151,9 @@ std::int64_t SessionMachine::cap_active_ms() const {
   return credits_.cap_active_ms(outbox_.reported_ms(), events_.pending_units());
 }
 
-void SessionMachine::record_event(TimePoint now, UsageEvent event, std::int64_t total_active_ms) {
+void SessionMachine::record_event(TimePoint now, const RecordedEvent& event, std::int64_t total_active_ms) {
   if (!metered_ || holds_.stopped) return;  // the shell refuses both before
-  events_.record(std::move(event), now);
+  events_.record(event, now);
   // Usage that happened is recorded whatever the cap; the session pauses so the engine stops.
   if (credits_.policy().max_credits) check_spend_cap(now, total_active_ms);
 }

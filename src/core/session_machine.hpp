@@ -67,7 +67,7 @@ class SessionMachine {
   // --- inputs -----------------------------------------------------------------------
   // A usage event (Session::record; the shell checked its input and that the session is
   // metered and not stopped). A cap its projected charge crosses pauses the session now.
-  void record_event(TimePoint now, UsageEvent event, std::int64_t total_active_ms);
+  void record_event(TimePoint now, const RecordedEvent& event, std::int64_t total_active_ms);
   void set_event_batch_delay(std::chrono::milliseconds delay) { events_.set_batch_delay(delay); }
   // The batch of usage events to put on the wire now, if any (the events lane, beside
   // next_request()'s heartbeats; call it after next_request() in the same step).

@@ -22,9 +22,12 @@ final class Emulator implements AutoCloseable {
   private final Process process;
   private final Path workdir;
   final String baseUrl;
+  // Deadlines of its own calls: generous, for a loaded machine (2 cores running several
+  // builds); loopback calls take milliseconds otherwise.
+  private static final Duration DEADLINE = Duration.ofSeconds(30);
   // Admin calls never go through a proxy.
   private final HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+      .connectTimeout(DEADLINE).build();
 
   Emulator() throws IOException {
     String binary = System.getProperty("creditmeter.emulator");
@@ -35,10 +38,11 @@ final class Emulator implements AutoCloseable {
     Path portFile = workdir.resolve("port");
     process = new ProcessBuilder(binary, "--host", "127.0.0.1", "--port", "0", "--port-file", portFile.toString(),
         "--quiet").redirectErrorStream(true).redirectOutput(workdir.resolve("emulator.log").toFile()).start();
-    boolean listening = Wait.until(() -> !process.isAlive() || Files.exists(portFile), Duration.ofSeconds(10));
+    boolean listening = Wait.until(() -> !process.isAlive() || Files.exists(portFile), DEADLINE);
     if (!listening || !process.isAlive()) {
       close();
-      throw new IllegalStateException("creditmeter-emulator did not listen within 10 s (" + workdir + "/emulator.log)");
+      throw new IllegalStateException("creditmeter-emulator did not listen within " + DEADLINE + " (" + workdir
+          + "/emulator.log)");
     }
     baseUrl = "http://127.0.0.1:" + new String(Files.readAllBytes(portFile), StandardCharsets.UTF_8).trim();
   }
@@ -57,7 +61,7 @@ final class Emulator implements AutoCloseable {
 
   /** An admin call; returns the answer's "data" (or the whole answer), parsed. */
   Object admin(String method, String path, String body) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(5));
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(DEADLINE);
     if (body == null) {
       request.method(method, HttpRequest.BodyPublishers.noBody());
     } else {
@@ -88,7 +92,7 @@ final class Emulator implements AutoCloseable {
   /** POST /v1/runtime-tokens/request as an app's backend does it (with the secret): the raw body. */
   String requestToken(String secret, String sessionId) {
     HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/runtime-tokens/request"))
-        .timeout(Duration.ofSeconds(5)).header("api-secret", secret).header("Content-Type", "application/json")
+        .timeout(DEADLINE).header("api-secret", secret).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"session_id\":\"" + sessionId + "\"}")).build();
     try {
       return http.send(request, HttpResponse.BodyHandlers.ofString()).body();

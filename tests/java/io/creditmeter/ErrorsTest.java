@@ -114,6 +114,11 @@ class ErrorsTest {
       assertThrows(IllegalArgumentException.class, () -> client.startSession(new SessionOptions().surface("")));
       assertThrows(IllegalArgumentException.class, () -> client.startSession(new SessionOptions().maxCredits(-1)));
       assertThrows(IllegalArgumentException.class, () -> client.startSession(new SessionOptions().sessionId("bad id!")));
+      assertThrows(IllegalArgumentException.class, () -> client.startSession(new SessionOptions().lowBalanceMinutes(-1)));
+      assertThrows(IllegalArgumentException.class, () -> new SessionOptions().lowBalanceMinutes(Double.NaN));
+      assertThrows(IllegalArgumentException.class,
+          () -> client.startSession(new SessionOptions().lowBalanceCredits(Double.POSITIVE_INFINITY)));
+      assertThrows(IllegalArgumentException.class, () -> new SessionOptions().onStateChange(null));
       assertThrows(IllegalArgumentException.class, () -> client.flush(null));
       assertThrows(IllegalArgumentException.class, () -> client.flush(Duration.ofSeconds(-1)));
       assertThrows(IllegalArgumentException.class, () -> client.setMaxCredits(-1));

@@ -61,7 +61,8 @@ public final class SessionOptions {
   }
 
   /**
-   * A caller-chosen session id (1-128 of {@code [A-Za-z0-9._:-]}). Unset: a random UUID.
+   * A caller-chosen session id (1-128 of {@code [A-Za-z0-9._:-]}). Unset or empty: a random
+   * UUID. Another id is refused at the start ({@link IllegalArgumentException}).
    *
    * @param sessionId the id
    * @return this
@@ -74,7 +75,7 @@ public final class SessionOptions {
   /**
    * Low-balance threshold in minutes of runtime at this session's rate (library default: 5).
    *
-   * @param minutes 0 or more
+   * @param minutes 0 or more (NaN is refused here, a negative number at the start)
    * @return this
    */
   public SessionOptions lowBalanceMinutes(double minutes) {
@@ -83,9 +84,10 @@ public final class SessionOptions {
   }
 
   /**
-   * Low-balance threshold in credits (overrides {@link #lowBalanceMinutes(double)}).
+   * Low-balance threshold in credits (the account's unit, as {@link SessionStats#unit()} says;
+   * overrides {@link #lowBalanceMinutes(double)}).
    *
-   * @param credits the threshold
+   * @param credits the threshold, a finite number (NaN is refused here, infinity at the start)
    * @return this
    */
   public SessionOptions lowBalanceCredits(double credits) {

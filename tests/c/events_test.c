@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,12 +212,140 @@ static void test_invalid_record(void) {
   env_stop(&e);
 }
 
+/* A number field of the emulator's ledger row for `session_id` (a key unique to the row, e.g.
+ * "event_credits_charged"); NAN when absent. */
+static double ledger_number(const env *e, const char *session_id, const char *key) {
+  static char body[1 << 16];
+  char path[200], pattern[80];
+  snprintf(path, sizeof path, "/admin/ledger?session_id=%s", session_id);
+  if (cm_emulator_admin(&e->emu, "GET", path, NULL, body, sizeof body) != 200) return NAN;
+  snprintf(pattern, sizeof pattern, "\"%s\":", key);
+  const char *hit = strstr(body, pattern);
+  return hit == NULL ? NAN : strtod(hit + strlen(pattern), NULL);
+}
+
+/* What balance callbacks see (the unit and the session's credits). */
+typedef struct balances {
+  pthread_mutex_t mutex;
+  int count;
+  bool bad_struct;
+  char unit[16];
+  double session_credits;
+} balances;
+
+static void on_balance_unit(cm_session *session, const cm_balance_update *u, void *user_data) {
+  (void)session;
+  balances *b = (balances *)user_data;
+  pthread_mutex_lock(&b->mutex);
+  if (u == NULL || u->struct_size < sizeof(cm_balance_update)) {
+    b->bad_struct = true;
+  } else {
+    snprintf(b->unit, sizeof b->unit, "%s", u->unit);
+    b->session_credits = u->session_credits;
+  }
+  ++b->count;
+  pthread_mutex_unlock(&b->mutex);
+}
+
+/* A session that records priced events and renders active time: the stats and the client's
+ * usage split credits_charged into events_credits_charged, equal to the ledger's event
+ * charges exactly (ten 0.1-credit api_requests would drift if summed as thousandths), and the
+ * rest, the ledger's time charges. */
+static void test_charge_split(void) {
+  env e;
+  REQUIRE(env_start(&e, "events_split"));
+  cm_session *s = NULL;
+  REQUIRE(CHECK_STATUS(cm_client_start_session(e.client, NULL, &s), CM_OK));
+  CHECK_STATUS(cm_session_record(s, "llm_gpt4", 1.0, NULL), CM_OK);
+  CHECK_STATUS(cm_session_record(s, "tts_seconds", 12.5, NULL), CM_OK);
+  for (int i = 0; i < 10; ++i) CHECK_STATUS(cm_session_record(s, "api_request", 1.0, NULL), CM_OK);
+  CHECK(cm_test_render(s, 1500) > 0);
+  CHECK_STATUS(cm_session_stop(s), CM_OK);
+  CHECK_STATUS(cm_client_flush(e.client, 10000), CM_OK);
+
+  cm_session_stats st;
+  cm_session_stats_init(&st);
+  CHECK_STATUS(cm_session_get_stats(s, &st), CM_OK);
+  CHECK(st.events_acknowledged == 12);
+  const double ledger_events = ledger_number(&e, cm_session_id(s), "event_credits_charged");
+  const double ledger_time = ledger_number(&e, cm_session_id(s), "time_credits_charged");
+  CHECK(ledger_events == 10 + 1.041 + 1.0); /* 12.5 s of TTS floored to 1.041; 10 x 0.1 */
+  CHECK(st.events_credits_charged == ledger_events);
+  CHECK(ledger_time > 0);
+  CHECK(fabs(st.credits_charged - st.events_credits_charged - ledger_time) < 1e-9);
+
+  cm_client_usage u;
+  cm_client_usage_init(&u);
+  CHECK_STATUS(cm_client_get_usage(e.client, &u), CM_OK);
+  CHECK(u.events_credits_charged == ledger_events);
+  /* A caller built against the header before these fields: its struct_size stops short of
+   * them, and they stay untouched. */
+  cm_session_stats_init(&st);
+  st.struct_size = offsetof(cm_session_stats, events_credits_charged);
+  st.events_credits_charged = -7;
+  CHECK_STATUS(cm_session_get_stats(s, &st), CM_OK);
+  CHECK(st.events_credits_charged == -7);
+  CHECK(strcmp(st.unit, "credits") == 0);
+  cm_session_free(s);
+  env_stop(&e);
+}
+
+/* A USD account: every balance update, the stats and the summary say "USD". */
+static void test_balance_unit(void) {
+  env e;
+  memset(&e, 0, sizeof e);
+  REQUIRE(cm_emulator_start(&e.emu));
+  REQUIRE(cm_emulator_configure(&e.emu, 1, 3));
+  cm_test_secret(e.secret, sizeof e.secret, "events_usd");
+  char body[300];
+  snprintf(body, sizeof body, "{\"api_secret\":\"%s\",\"balance\":50,\"unit\":\"USD\"}", e.secret);
+  REQUIRE(cm_emulator_admin(&e.emu, "POST", "/admin/accounts", body, NULL, 0) == 201);
+  e.client = cm_test_new_client(e.emu.base_url, e.secret);
+  REQUIRE(e.client != NULL);
+  balances b;
+  memset(&b, 0, sizeof b);
+  pthread_mutex_init(&b.mutex, NULL);
+  cm_session_options so;
+  cm_session_options_init(&so);
+  so.on_balance = on_balance_unit;
+  so.balance_user_data = &b;
+  cm_session *s = NULL;
+  REQUIRE(CHECK_STATUS(cm_client_start_session(e.client, &so, &s), CM_OK));
+  CHECK_STATUS(cm_session_record(s, "llm_gpt4", 1.0, NULL), CM_OK);
+  CHECK_STATUS(cm_client_flush(e.client, 10000), CM_OK);
+  /* The events answer's balance reaches the callback thread after flush() returns. */
+  const int64_t deadline = cm_test_now_ms() + 5000;
+  for (;;) {
+    pthread_mutex_lock(&b.mutex);
+    const bool charged = b.session_credits >= 10;
+    pthread_mutex_unlock(&b.mutex);
+    if (charged || cm_test_now_ms() >= deadline) break;
+    cm_test_sleep_ms(10);
+  }
+  pthread_mutex_lock(&b.mutex);
+  CHECK(b.count >= 2); /* the start's balance, then the event's charge */
+  CHECK(!b.bad_struct);
+  CHECK(strcmp(b.unit, "USD") == 0);
+  CHECK(b.session_credits == 10);
+  pthread_mutex_unlock(&b.mutex);
+  cm_session_stats st;
+  cm_session_stats_init(&st);
+  CHECK_STATUS(cm_session_get_stats(s, &st), CM_OK);
+  CHECK(strcmp(st.unit, "USD") == 0);
+  CHECK(st.events_credits_charged == 10);
+  cm_session_free(s);
+  pthread_mutex_destroy(&b.mutex);
+  env_stop(&e);
+}
+
 /* ------------------------------------------------------------------------- main */
 
 static const cm_test_case cases[] = {
     {"record_and_charge", test_record_and_charge},
     {"rejected_event", test_rejected_event},
     {"invalid_record", test_invalid_record},
+    {"charge_split", test_charge_split},
+    {"balance_unit", test_balance_unit},
 };
 
 int main(int argc, char **argv) { return cm_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]); }

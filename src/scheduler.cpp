@@ -319,6 +319,7 @@ void Scheduler::send(const Outbound& out) {
   }
   parts_.transport.submit(parts_.wire.request(out.request, out.token, out.interval),
                           [this, session = out.session, kind](HttpResponse response) {
+                            if (parts_.observer != nullptr) parts_.observer->took_answer();
                             on_response(session, kind, response);
                           });
 }
@@ -331,7 +332,6 @@ void Scheduler::on_response(const std::shared_ptr<SessionImpl>& session, core::O
   if (kind == core::Outgoing::Kind::events && response.status >= 200 && response.status < 300) {
     crash_point("after_events_answer_before_ack");
   }
-  if (parts_.observer != nullptr) parts_.observer->took_answer();
   progressed_ = true;
   const std::int64_t wall = wall_ms();
   const core::Answer answer = parts_.wire.answer_for(session->id(), kind, response, wall / 1000);

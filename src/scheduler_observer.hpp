@@ -36,7 +36,7 @@ class SchedulerObserver {
   // block. The turn that follows sees whatever was asked of the loop before this call.
   virtual void polled() = 0;
   // Scheduler thread, inside the poll: the loop takes a transfer's completion (an answer, a
-  // failure, a timeout or a shutdown's abort).
+  // failure, a timeout or a shutdown's abort; not a token provider's synchronous answer).
   virtual void took_answer() = 0;
   // Any thread: the loop is asked to wake (a poke it must not sleep through, a jump of the
   // clock, shutdown), just before the transport's wakeup().

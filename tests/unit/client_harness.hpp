@@ -136,8 +136,6 @@ struct Harness {
     std::lock_guard<std::mutex> lock(*logs_mutex);
     return *logs;
   }
-  // Whether the client's I/O thread runs: counted from the process's threads by name.
-  static bool scheduler_started() { return thread_count("creditmeter") > 0; }
   // The process's threads when the harness was built: a call that "starts no thread" leaves
   // this count as it was (a thread not yet named counts too).
   const int threads_at_start = thread_count();

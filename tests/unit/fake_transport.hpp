@@ -6,66 +6,32 @@
 // answered at once by the sync handler, inside send().
 //
 // The public interface says nothing of the scheduler's sleep, so the test's timing controls
-// (has the scheduler gone to sleep? has it taken the answers given?) read the I/O thread's
-// state from the kernel: /proc/self/task/<tid>/wchan names the wait it is blocked in, and
-// its voluntary context switches count how often it went to sleep. Linux (and Android) only,
-// as the scheduler's wake timer the tests look at.
+// (has the scheduler gone to sleep with nothing to do? how often was it woken? has it taken
+// the answers given?) come from the scheduler's internal observer seam
+// (src/scheduler_observer.hpp): this transport is also the client's SchedulerObserver, and
+// the test waits on its condition variable with a deadline.
 
 #include <pthread.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "core/time_point.hpp"
 #include "creditmeter/transport.hpp"
+#include "scheduler_observer.hpp"
 #include "transport.hpp"
 
 namespace creditmeter {
 namespace testing {
 
-// The client's I/O thread, seen from the kernel.
-class SchedulerThread {
- public:
-  // The thread named `creditmeter` (0 when there is none, or not yet).
-  static long find() {
-    long found = 0;
-    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-      std::ifstream comm(task.path() / "comm");
-      std::string name;
-      if (std::getline(comm, name) && name == "creditmeter") found = std::stol(task.path().filename().string());
-    }
-    return found;
-  }
-  // Blocked in its one poll (its transfers, wake-ups and wake timer): nothing left to do now.
-  static bool in_poll(long tid) {
-    std::ifstream wchan("/proc/self/task/" + std::to_string(tid) + "/wchan");
-    std::string where;
-    std::getline(wchan, where);
-    return where.find("poll") != std::string::npos;
-  }
-  // How often it went to sleep (each wake-up ends in one more).
-  static std::uint64_t sleeps(long tid) {
-    std::ifstream status("/proc/self/task/" + std::to_string(tid) + "/status");
-    const std::string key = "voluntary_ctxt_switches:";
-    for (std::string line; std::getline(status, line);) {
-      if (line.compare(0, key.size(), key) == 0) return std::stoull(line.substr(key.size()));
-    }
-    return 0;
-  }
-};
-
-class FakeTransport final : public HttpTransport {
+class FakeTransport final : public HttpTransport, public detail::SchedulerObserver {
  public:
   using Handler = std::function<detail::HttpResponse(const detail::HttpRequest&)>;
 
@@ -90,7 +56,6 @@ class FakeTransport final : public HttpTransport {
       return;
     }
     std::lock_guard<std::mutex> lock(mutex_);
-    scheduler_tid_ = static_cast<long>(syscall(SYS_gettid));
     requests_.push_back(request);
     unanswered_.push_back(std::move(call));
     changed_.notify_all();
@@ -102,7 +67,7 @@ class FakeTransport final : public HttpTransport {
     for (auto it = unanswered_.begin(); it != unanswered_.end(); ++it) {
       if (*it == call) {
         unanswered_.erase(it);
-        ++cancelled_;
+        ++cancelled_;  // its completion (a timeout, an abort) is one more the scheduler takes
         break;
       }
     }
@@ -117,46 +82,62 @@ class FakeTransport final : public HttpTransport {
     return changed_.wait_for(lock, timeout, [&] { return requests_.size() >= n; });
   }
 
-  // Answers the oldest unanswered call. False when there is none. The scheduler is let go
-  // to sleep first, so that wait_until_delivered() can tell its next sleep, which comes
-  // only after it took this answer, from the one it was already in.
+  // Answers the oldest unanswered call. False when there is none.
   bool respond(detail::HttpResponse response) {
-    if (unanswered() == 0) return false;
-    (void)wait_until_sleeping();
-    const std::uint64_t sleeps = SchedulerThread::sleeps(scheduler());
     std::shared_ptr<TransportCall> call;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (unanswered_.empty()) return false;
       call = std::move(unanswered_.front());
       unanswered_.pop_front();
-      sleeps_at_last_answer_ = sleeps;
-      answered_ = true;
+      ++answered_;  // counted before it can be taken
     }
     answer(*call, std::move(response));
     return true;
   }
 
-  // Waits until the scheduler has taken every answer given so far (and sleeps again).
-  bool wait_until_delivered(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    std::uint64_t before;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!answered_) return true;
-      before = sleeps_at_last_answer_;
-    }
-    return wait_for_scheduler([&](long tid) {
-      return SchedulerThread::sleeps(tid) > before && SchedulerThread::in_poll(tid);
-    }, timeout);
-  }
-
-  // Waits until the scheduler sleeps in its poll (nothing left to do before a deadline).
+  // Waits (real time, with a deadline) until the scheduler sleeps with nothing to do: asleep
+  // in its poll, not asked to wake since its last poll (a poke, a jump of the clock), and
+  // every answer given (and every completion of a call it gave up) taken.
   bool wait_until_sleeping(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    return wait_for_scheduler([](long tid) { return SchedulerThread::in_poll(tid); }, timeout);
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return idle_locked(); });
   }
 
-  // How often the scheduler has gone to sleep: one more for each time it was woken.
-  std::uint64_t scheduler_sleeps() { return SchedulerThread::sleeps(scheduler()); }
+  // Waits until the scheduler has taken every answer given so far and sleeps again: the same
+  // condition, named for what a test that answered waits for.
+  bool wait_until_delivered(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    return wait_until_sleeping(timeout);
+  }
+
+  // Waits until the scheduler's sleep has ended more than `wakeups` times in all and it
+  // sleeps again with nothing to do.
+  bool wait_until_woken(std::uint64_t wakeups, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return wakeups_ > wakeups && idle_locked(); });
+  }
+
+  // How often the scheduler's sleep ended (an answer, a wake-up asked for, its wake timer).
+  std::uint64_t scheduler_wakeups() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return wakeups_;
+  }
+  // How often a thread asked the sleeping scheduler to wake (pokes it must not sleep through,
+  // jumps of the clock, shutdown): the SDK's own decisions, whatever the kernel's timing.
+  std::uint64_t wake_requests() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return wake_requests_;
+  }
+  // The scheduler's last sleep: until when (on the client's clock; TimePoint::max(): until
+  // woken) and the longest real time its poll was allowed to wait.
+  struct Sleep {
+    core::TimePoint until{};
+    std::chrono::milliseconds max_wait{0};
+  };
+  Sleep last_sleep() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_sleep_;
+  }
 
   std::vector<detail::HttpRequest> requests() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -182,26 +163,37 @@ class FakeTransport final : public HttpTransport {
     return std::string(name) == "creditmeter";
   }
 
-  // The scheduler thread: the one that sent, else the one so named.
-  long scheduler() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (scheduler_tid_ != 0) return scheduler_tid_;
-    }
-    return SchedulerThread::find();
+  // ---- the scheduler's side (detail::SchedulerObserver) --------------------------------
+
+  void sleeping(core::TimePoint until, std::chrono::milliseconds max_wait) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    asleep_ = true;
+    in_sleep_ = true;
+    last_sleep_ = Sleep{until, max_wait};
+    changed_.notify_all();
+  }
+  void polled() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (in_sleep_) ++wakeups_;
+    asleep_ = false;
+    in_sleep_ = false;
+    wake_pending_ = false;  // the turn after this poll sees what was asked before it
+    changed_.notify_all();
+  }
+  void took_answer() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    asleep_ = false;  // it acts on the answer before it sleeps again
+    ++taken_;
+    changed_.notify_all();
+  }
+  void wake_requested() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++wake_requests_;
+    wake_pending_ = true;
+    changed_.notify_all();
   }
 
-  // Checks `done` on the scheduler thread until it holds or `timeout` (real time) passes.
-  template <typename Done>
-  bool wait_for_scheduler(Done done, std::chrono::milliseconds timeout) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      const long tid = scheduler();
-      if (tid != 0 && done(tid)) return true;
-      if (std::chrono::steady_clock::now() >= end) return false;
-      std::this_thread::sleep_for(std::chrono::microseconds(200));  // a poll of /proc, not a synchronisation
-    }
-  }
+  bool idle_locked() const { return asleep_ && !wake_pending_ && taken_ >= answered_ + cancelled_; }
 
   // The response as an app's stack reports it: the headers the SDK reads, or a failure.
   static void answer(TransportCall& call, detail::HttpResponse r) {
@@ -222,9 +214,15 @@ class FakeTransport final : public HttpTransport {
   std::vector<detail::HttpRequest> sync_requests_;
   std::deque<std::shared_ptr<TransportCall>> unanswered_;
   std::size_t cancelled_ = 0;
-  long scheduler_tid_ = 0;
-  bool answered_ = false;
-  std::uint64_t sleeps_at_last_answer_ = 0;
+  // What the scheduler told (see idle_locked()).
+  std::size_t answered_ = 0;  // answers given by respond()
+  std::size_t taken_ = 0;     // completions the scheduler took: answers, and the cancelled calls'
+  bool asleep_ = false;       // sleeping, and has taken nothing since
+  bool in_sleep_ = false;     // sleeping: its next poll's return ends a sleep
+  bool wake_pending_ = false; // asked to wake since its last poll
+  std::uint64_t wakeups_ = 0;
+  std::uint64_t wake_requests_ = 0;
+  Sleep last_sleep_;
 };
 
 }  // namespace testing

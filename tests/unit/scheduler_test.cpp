@@ -230,7 +230,7 @@ TEST_CASE("stop() during an in-flight heartbeat returns at once, the release fol
 TEST_CASE("a Session outlives its Client", "[unit][client]") {
   Harness h;
   auto s = h.client->start_session();
-  REQUIRE(wait_until([] { return Harness::scheduler_started(); }, 5s));  // named as it starts
+  REQUIRE(h.transport->wait_until_sleeping());  // its scheduler runs (and sleeps)
   h.client.reset();  // shutdown_timeout 0: aborts at once
   CHECK(s->state() == SessionState::stopped);
   CHECK_FALSE(s->may_render());
@@ -368,30 +368,33 @@ TEST_CASE("bad options are refused with a clear InvalidArgument", "[unit][client
 
 TEST_CASE("a start wakes the sleeping scheduler only when the new session needs it before its planned wake-up",
           "[unit][client]") {
-  Harness h(10, 300);
+  // A 60 s interval: the wake timer, armed on real time for the manual clock's first due
+  // time, cannot end a sleep while the test runs, even slowed down under emulation.
+  Harness h(60, 300);
   auto first = h.client->start_session();
   REQUIRE(h.transport->wait_until_sleeping());
-  // Wake-ups counted by the kernel: each ends in one more sleep of the I/O thread. A thread
-  // left asleep makes none, so "not woken" is exact; a woken one may sleep more than once
-  // before its poll (a contended mutex, qemu's own waits under the cross tests): "woken" is
-  // at least one more.
-  const std::uint64_t woken = h.transport->scheduler_sleeps();
-  auto woken_up = [&] {
-    return wait_until([&] { return h.transport->scheduler_sleeps() > woken; }, 5s) &&
-           h.transport->wait_until_sleeping();
+  // Wake-ups as the scheduler reports them (its sleep ended): a scheduler left asleep
+  // reports none, and no thread asked it to wake, so "not woken" is exact. A woken one ends
+  // at least one sleep (one more if a wake-up came as it was waking anyway): "woken" is at
+  // least one more, asked for by a thread.
+  const std::uint64_t wakeups = h.transport->scheduler_wakeups();
+  const std::uint64_t asked = h.transport->wake_requests();
+  auto not_woken = [&] {
+    return h.transport->wake_requests() == asked && h.transport->scheduler_wakeups() == wakeups;
   };
+  auto woken_up = [&] { return h.transport->wait_until_woken(wakeups) && h.transport->wake_requests() > asked; };
 
-  // Nothing to do before the first heartbeat (10 s away; the loop sleeps at most 1 s):
-  // the scheduler takes the new sessions at its next wake-up.
+  // Nothing to do before the first heartbeat (60 s away): the scheduler takes the new
+  // sessions at its next wake-up.
   auto quiet1 = h.client->start_session();
   auto quiet2 = h.client->start_session();
-  CHECK(h.transport->scheduler_sleeps() == woken);
+  CHECK(not_woken());
 
   SECTION("they are still metered on schedule") {
     quiet1->frame();
     h.clock->advance(100ms);
     quiet1->frame();
-    h.clock->advance(9900ms);  // the first heartbeats of all three are due
+    h.clock->advance(59900ms);  // the first heartbeats of all three are due
     REQUIRE(h.transport->wait_for_requests(3));
     std::size_t with_usage = 0;
     for (const auto& r : h.transport->requests()) {
@@ -405,7 +408,8 @@ TEST_CASE("a start wakes the sleeping scheduler only when the new session needs 
     o.on_balance = [&](const BalanceUpdate&) { ++balances; };
     auto s = h.client->start_session(o);
     CHECK(wait_until([&] { return balances.load() == 1; }, 5s));
-    CHECK(h.transport->scheduler_sleeps() == woken);
+    CHECK(h.transport->wait_until_sleeping());
+    CHECK(not_woken());
   }
   SECTION("a spending cap to check wakes it") {
     SessionOptions o;

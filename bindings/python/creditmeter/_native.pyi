@@ -84,6 +84,9 @@ class SessionStats:
     @property
     def unit(self) -> str:
         """What credits_charged and balance count in: 'credits', or a currency ('USD')."""
+    @property
+    def events_credits_charged(self) -> float:
+        """The part of credits_charged usage events cost, in unit; the rest is active time."""
 
 class BalanceUpdate:
     """The account balance as a session learned it (on_balance, on_low_balance)."""
@@ -93,6 +96,9 @@ class BalanceUpdate:
     def minutes_left(self) -> float: ...
     @property
     def session_credits(self) -> float: ...
+    @property
+    def unit(self) -> str:
+        """What balance and session_credits count in: 'credits', or a currency ('USD')."""
 
 class ClientUsage:
     """The sum over a Client's sessions (live and finished) of their stats."""
@@ -114,6 +120,9 @@ class ClientUsage:
     def events_acknowledged(self) -> int: ...
     @property
     def events_rejected(self) -> int: ...
+    @property
+    def events_credits_charged(self) -> float:
+        """The part of credits_charged usage events cost."""
 
 class CreditSummary:
     """The account's credits."""

@@ -98,6 +98,7 @@ PyStats to_py(const cm::SessionStats& s) {
   p.events_rejected = s.events_rejected;
   p.events_pending = s.events_pending;
   p.unit = s.unit;
+  p.events_credits_charged = s.events_credits_charged;
   return p;
 }
 
@@ -145,6 +146,9 @@ void init_value_types(py::module_& m) {
       .def_readonly("events_pending", &PyStats::events_pending, "Usage events recorded and not settled yet.")
       .def_readonly("unit", &PyStats::unit,
                     "What credits_charged and balance count in: 'credits', or the account's currency ('USD').")
+      .def_readonly("events_credits_charged", &PyStats::events_credits_charged,
+                    "The part of credits_charged usage events cost (duplicates included), in unit; the rest "
+                    "is active time.")
       .def("__repr__", [](const PyStats& s) {
         return "SessionStats(active_ms=" + std::to_string(s.active_ms) + ", reported_ms=" +
                std::to_string(s.reported_ms) + ", credits_charged=" +
@@ -160,20 +164,24 @@ void init_value_types(py::module_& m) {
                ", events_acknowledged=" + std::to_string(s.events_acknowledged) +
                ", events_rejected=" + std::to_string(s.events_rejected) +
                ", events_pending=" + std::to_string(s.events_pending) + ", unit=" +
-               py::repr(py::str(s.unit)).cast<std::string>() + ")";
+               py::repr(py::str(s.unit)).cast<std::string>() + ", events_credits_charged=" +
+               py::repr(py::float_(s.events_credits_charged)).cast<std::string>() + ")";
       });
 
   py::class_<cm::BalanceUpdate>(m, "BalanceUpdate",
                                 "The account balance as a session learned it (on_balance, on_low_balance).")
-      .def_readonly("balance", &cm::BalanceUpdate::balance, "Credits; negative is debt.")
+      .def_readonly("balance", &cm::BalanceUpdate::balance, "In unit; negative is debt.")
       .def_readonly("minutes_left", &cm::BalanceUpdate::minutes_left,
                     "Runtime left at this session's rate (minutes; inf when free).")
       .def_readonly("session_credits", &cm::BalanceUpdate::session_credits,
-                    "Credits charged for this session so far.")
+                    "Charged for this session so far (time and events), in unit.")
+      .def_readonly("unit", &cm::BalanceUpdate::unit,
+                    "What balance and session_credits count in: 'credits', or the account's currency ('USD').")
       .def("__repr__", [](const cm::BalanceUpdate& b) {
         return "BalanceUpdate(balance=" + py::repr(py::float_(b.balance)).cast<std::string>() +
                ", minutes_left=" + py::repr(py::float_(b.minutes_left)).cast<std::string>() +
-               ", session_credits=" + py::repr(py::float_(b.session_credits)).cast<std::string>() + ")";
+               ", session_credits=" + py::repr(py::float_(b.session_credits)).cast<std::string>() +
+               ", unit=" + py::repr(py::str(b.unit)).cast<std::string>() + ")";
       });
 
   py::class_<cm::ClientUsage>(m, "ClientUsage", "The sum over a Client's sessions of their stats (Client.usage()).")
@@ -186,6 +194,8 @@ void init_value_types(py::module_& m) {
       .def_readonly("events_recorded", &cm::ClientUsage::events_recorded, "Usage events recorded.")
       .def_readonly("events_acknowledged", &cm::ClientUsage::events_acknowledged, "Usage events charged.")
       .def_readonly("events_rejected", &cm::ClientUsage::events_rejected, "Usage events refused for good.")
+      .def_readonly("events_credits_charged", &cm::ClientUsage::events_credits_charged,
+                    "The part of credits_charged usage events cost.")
       .def("__repr__", [](const cm::ClientUsage& u) {
         return "ClientUsage(sessions=" + std::to_string(u.sessions) + ", active_ms=" + std::to_string(u.active_ms) +
                ", reported_ms=" + std::to_string(u.reported_ms) +
@@ -194,7 +204,8 @@ void init_value_types(py::module_& m) {
                ", heartbeats_failed=" + std::to_string(u.heartbeats_failed) +
                ", events_recorded=" + std::to_string(u.events_recorded) +
                ", events_acknowledged=" + std::to_string(u.events_acknowledged) +
-               ", events_rejected=" + std::to_string(u.events_rejected) + ")";
+               ", events_rejected=" + std::to_string(u.events_rejected) + ", events_credits_charged=" +
+               py::repr(py::float_(u.events_credits_charged)).cast<std::string>() + ")";
       });
 
   py::class_<cm::CreditSummary>(m, "CreditSummary", "The account's credits (Client.credit_summary()).")

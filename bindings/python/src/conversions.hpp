@@ -40,6 +40,7 @@ struct PyStats {
   py::object last_error_reason;  // a creditmeter.Reason
   std::uint64_t events_recorded = 0, events_acknowledged = 0, events_rejected = 0, events_pending = 0;
   std::string unit;
+  double events_credits_charged = 0;
 };
 
 PyStats to_py(const cm::SessionStats& s);

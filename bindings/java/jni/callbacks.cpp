@@ -29,12 +29,17 @@ void deliver_balance(cm_session* session, const cm_balance_update* update, void*
   JNIEnv* env = callable_env(kCallbackThread);
   if (env == nullptr || update == nullptr) return;
   {
-    LocalFrame frame(env, 2);
+    LocalFrame frame(env, 3);
     if (!frame.ok()) return;
     jobject listeners = context->listeners(env);
     if (listeners == nullptr) return;
+    jbyteArray unit = new_utf8(env, update->unit);
+    if (unit == nullptr) {
+      clear_exception(env);
+      return;
+    }
     env->CallVoidMethod(listeners, g_jvm.balance, static_cast<jboolean>(low), update->balance,
-                        update->minutes_left, update->session_credits);
+                        update->minutes_left, update->session_credits, unit);
     clear_exception(env);
   }
   // After STOPPED with events unsettled, the release's answer (sent once they settled) is

@@ -120,7 +120,10 @@ jint JNICALL client_credit_summary(JNIEnv* env, jclass, jlong client, jdoubleArr
   jlongArray minutes = env->NewLongArray(count);
   jbyteArray plan = new_utf8(env, summary->plan);
   jbyteArray renews_at = new_utf8(env, summary->renews_at);
-  if (keys == nullptr || minutes == nullptr || plan == nullptr || renews_at == nullptr) return CM_E_OUT_OF_MEMORY;
+  jbyteArray unit = new_utf8(env, summary->unit);
+  if (keys == nullptr || minutes == nullptr || plan == nullptr || renews_at == nullptr || unit == nullptr) {
+    return CM_E_OUT_OF_MEMORY;
+  }
   for (jsize i = 0; i < count; ++i) {
     jbyteArray key = new_utf8(env, summary->estimated_minutes[i].key);
     if (key == nullptr) return CM_E_OUT_OF_MEMORY;
@@ -133,6 +136,7 @@ jint JNICALL client_credit_summary(JNIEnv* env, jclass, jlong client, jdoubleArr
   env->SetObjectArrayElement(texts, 1, renews_at);
   env->SetObjectArrayElement(texts, 2, keys);
   env->SetObjectArrayElement(texts, 3, minutes);
+  env->SetObjectArrayElement(texts, 4, unit);
   return CM_OK;
 }
 

@@ -16,7 +16,7 @@ struct Jvm {
   jmethodID log = nullptr;            // ClientCallbacks.log(int, byte[])
   jmethodID exchange = nullptr;       // ClientCallbacks.exchange(byte[]) -> byte[]
   jmethodID state_changed = nullptr;  // SessionListeners.stateChanged(int, int, int, byte[])
-  jmethodID balance = nullptr;        // SessionListeners.balance(boolean, double, double, double)
+  jmethodID balance = nullptr;        // SessionListeners.balance(boolean, double, double, double, byte[])
   jmethodID event_rejected = nullptr;  // SessionListeners.eventRejected(byte[], byte[], double, byte[], byte[])
   jmethodID transport_send = nullptr;    // TransportBridge.send(long, byte[], byte[], byte[][], byte[], long)
   jmethodID transport_cancel = nullptr;  // TransportBridge.cancel(long)

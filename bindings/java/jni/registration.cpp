@@ -72,7 +72,7 @@ extern "C" JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
   if (g_jvm.exchange == nullptr) return JNI_ERR;
   g_jvm.state_changed = method(env, "io/creditmeter/SessionListeners", "stateChanged", "(III[B)V");
   if (g_jvm.state_changed == nullptr) return JNI_ERR;
-  g_jvm.balance = method(env, "io/creditmeter/SessionListeners", "balance", "(ZDDD)V");
+  g_jvm.balance = method(env, "io/creditmeter/SessionListeners", "balance", "(ZDDD[B)V");
   if (g_jvm.balance == nullptr) return JNI_ERR;
   g_jvm.event_rejected = method(env, "io/creditmeter/SessionListeners", "eventRejected", "([B[BD[B[B)V");
   if (g_jvm.event_rejected == nullptr) return JNI_ERR;

@@ -111,9 +111,9 @@ jint JNICALL session_stats(JNIEnv* env, jclass, jobject, jlong session, jlongArr
                               static_cast<jlong>(s.events_acknowledged),
                               static_cast<jlong>(s.events_rejected),
                               static_cast<jlong>(s.events_pending)};
-  const jdouble amounts[3] = {s.credits_charged, s.balance, s.minutes_left};
+  const jdouble amounts[4] = {s.credits_charged, s.balance, s.minutes_left, s.events_credits_charged};
   env->SetLongArrayRegion(ints, 0, 11, counters);
-  env->SetDoubleArrayRegion(doubles, 0, 3, amounts);
+  env->SetDoubleArrayRegion(doubles, 0, 4, amounts);
   const char* strings[2] = {s.last_error, s.unit};  // texts[0], texts[1]
   for (jsize i = 0; i < 2; i++) {
     jbyteArray text = new_utf8(env, strings[i]);

@@ -151,4 +151,57 @@ class EventsTest extends EmulatorSuite {
       }
     }
   }
+
+  @Test
+  void eventsCreditsChargedIsTheLedgersEventChargesAndTheRestIsTime() throws Exception {
+    String secret = account(1000);
+    try (Client client = client(secret)) {
+      Session session = client.startSession(new SessionOptions());
+      try (Renderer renderer = new Renderer(session)) {
+        session.record("llm_gpt4");
+        session.record("tts_seconds", 12.5); // 12500 at 83333 micro-credits: 1.041
+        for (int i = 0; i < 10; i++) {
+          session.record("api_request"); // 0.1 each: summed as doubles they drift below 1
+        }
+        assertTrue(Wait.until(() -> session.stats().activeMs() >= 1000, Duration.ofSeconds(10)), "rendered");
+      }
+      session.stop();
+      assertTrue(client.flush(Duration.ofSeconds(10)), "flush settled time and events");
+      Map<?, ?> row = emulator.ledgerSession(session.id());
+      double ledgerEvents = ((Number) row.get("event_credits_charged")).doubleValue();
+      double ledgerTime = ((Number) row.get("time_credits_charged")).doubleValue();
+      assertEquals(12.041, ledgerEvents);
+      assertTrue(ledgerTime > 0, row.toString());
+      SessionStats stats = session.stats();
+      assertEquals(ledgerEvents, stats.eventsCreditsCharged(), stats.toString()); // exactly
+      assertEquals(ledgerTime, stats.creditsCharged() - stats.eventsCreditsCharged(), 1e-9);
+      assertTrue(stats.toString().contains("(events 12.041)"), stats.toString());
+    }
+  }
+
+  @Test
+  void aUsdAccountSaysUsdInTheSummaryAndEveryBalanceUpdate() {
+    String secret = "sk_test_java_usd_" + java.util.UUID.randomUUID().toString().replace("-", "");
+    emulator.admin("POST", "/admin/accounts", "{\"api_secret\":\"" + secret + "\",\"balance\":20,\"unit\":\"USD\"}");
+    List<BalanceUpdate> updates = new CopyOnWriteArrayList<>();
+    try (Client client = client(secret)) {
+      CreditSummary summary = client.creditSummary();
+      assertEquals("USD", summary.unit(), summary.toString());
+      assertEquals(20, summary.balance());
+      Session session = client.startSession(new SessionOptions().onBalance(updates::add));
+      session.record("photo_avatar_generation"); // 0.25
+      assertTrue(client.flush(Duration.ofSeconds(10)), "flush settled the event");
+      assertTrue(Wait.until(() -> updates.stream().anyMatch(u -> u.sessionCredits() == 0.25), Duration.ofSeconds(5)),
+          updates.toString());
+      for (BalanceUpdate u : updates) {
+        assertEquals("USD", u.unit(), u.toString());
+      }
+      assertEquals("USD", session.stats().unit());
+      assertEquals(0.25, session.stats().eventsCreditsCharged());
+      session.stop();
+    }
+    try (Client client = client(account(50))) {
+      assertEquals("credits", client.creditSummary().unit());
+    }
+  }
 }

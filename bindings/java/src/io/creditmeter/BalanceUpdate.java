@@ -9,17 +9,19 @@ public final class BalanceUpdate {
   private final double balance;
   private final double minutesLeft;
   private final double sessionCredits;
+  private final String unit;
 
-  BalanceUpdate(double balance, double minutesLeft, double sessionCredits) {
+  BalanceUpdate(double balance, double minutesLeft, double sessionCredits, String unit) {
     this.balance = balance;
     this.minutesLeft = minutesLeft;
     this.sessionCredits = sessionCredits;
+    this.unit = unit;
   }
 
   /**
-   * The account balance in credits; negative is debt that a top-up pays first.
+   * The account balance; negative is debt that a top-up pays first.
    *
-   * @return credits
+   * @return an amount in {@link #unit()}
    */
   public double balance() {
     return balance;
@@ -35,12 +37,21 @@ public final class BalanceUpdate {
   }
 
   /**
-   * Credits charged for this session so far.
+   * What this session was charged so far (active time and usage events).
    *
-   * @return credits
+   * @return an amount in {@link #unit()}
    */
   public double sessionCredits() {
     return sessionCredits;
+  }
+
+  /**
+   * What {@link #balance()} and {@link #sessionCredits()} count in ({@link SessionStats#unit()}).
+   *
+   * @return {@code "credits"}, or the account's currency (e.g. {@code "USD"})
+   */
+  public String unit() {
+    return unit;
   }
 
   /**
@@ -50,6 +61,6 @@ public final class BalanceUpdate {
    */
   @Override
   public String toString() {
-    return "balance " + balance + " credits, " + minutesLeft + " min left, session " + sessionCredits + " credits";
+    return "balance " + balance + " " + unit + ", " + minutesLeft + " min left, session " + sessionCredits + " " + unit;
   }
 }

@@ -143,7 +143,7 @@ public final class Client implements AutoCloseable {
    */
   public CreditSummary creditSummary() {
     double[] amounts = new double[3];
-    Object[] texts = new Object[4];
+    Object[] texts = new Object[5];
     core.lock.readLock().lock();
     try {
       Status.check(Native.clientCreditSummary(core.handle(), amounts, texts));
@@ -156,7 +156,7 @@ public final class Client implements AutoCloseable {
       keys[i] = Arguments.string(keyBytes[i]);
     }
     return new CreditSummary(amounts, Arguments.string((byte[]) texts[0]), Arguments.string((byte[]) texts[1]), keys,
-        (long[]) texts[3]);
+        (long[]) texts[3], Arguments.string((byte[]) texts[4]));
   }
 
   /**

@@ -15,8 +15,9 @@ public final class CreditSummary {
   private final double planCredits;
   private final double topupCredits;
   private final Map<String, Long> estimatedMinutes;
+  private final String unit;
 
-  CreditSummary(double[] amounts, String plan, String renewsAt, String[] keys, long[] minutes) {
+  CreditSummary(double[] amounts, String plan, String renewsAt, String[] keys, long[] minutes, String unit) {
     this.balance = amounts[0];
     this.planCredits = amounts[1];
     this.topupCredits = amounts[2];
@@ -27,6 +28,7 @@ public final class CreditSummary {
       m.put(keys[i], minutes[i]);
     }
     this.estimatedMinutes = Collections.unmodifiableMap(m);
+    this.unit = unit;
   }
 
   /**
@@ -85,12 +87,21 @@ public final class CreditSummary {
   }
 
   /**
+   * What {@link #balance()}, {@link #planCredits()} and {@link #topupCredits()} count in.
+   *
+   * @return {@code "credits"}, or the account's currency (e.g. {@code "USD"})
+   */
+  public String unit() {
+    return unit;
+  }
+
+  /**
    * A readable summary.
    *
    * @return the summary
    */
   @Override
   public String toString() {
-    return "balance " + balance + " credits (plan " + plan + ", renews " + renewsAt + "), minutes " + estimatedMinutes;
+    return "balance " + balance + " " + unit + " (plan " + plan + ", renews " + renewsAt + "), minutes " + estimatedMinutes;
   }
 }

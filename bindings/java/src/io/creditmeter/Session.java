@@ -158,7 +158,7 @@ public final class Session implements AutoCloseable {
    */
   public SessionStats stats() {
     long[] ints = new long[11];
-    double[] doubles = new double[3];
+    double[] doubles = new double[4];
     byte[][] texts = new byte[2][];
     Status.check(Native.stats(this, handle, ints, doubles, texts));
     return new SessionStats(ints, doubles, Arguments.string(texts[0]), Arguments.string(texts[1]));

@@ -38,13 +38,13 @@ final class SessionListeners {
   }
 
   /** Called by JNI for a balance update ({@code low}: a low-balance alert). */
-  void balance(boolean low, double balance, double minutesLeft, double sessionCredits) {
+  void balance(boolean low, double balance, double minutesLeft, double sessionCredits, byte[] unit) {
     Consumer<BalanceUpdate> listener = low ? onLowBalance : onBalance;
     if (listener == null) {
       return;
     }
     try {
-      listener.accept(new BalanceUpdate(balance, minutesLeft, sessionCredits));
+      listener.accept(new BalanceUpdate(balance, minutesLeft, sessionCredits, Arguments.string(unit)));
     } catch (Throwable t) {
       client.report(low ? "the low-balance listener" : "the balance listener", t);
     }

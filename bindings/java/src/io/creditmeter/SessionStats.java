@@ -21,6 +21,7 @@ public final class SessionStats {
   private final long eventsRejected;
   private final long eventsPending;
   private final String unit;
+  private final double eventsCreditsCharged;
 
   SessionStats(long[] ints, double[] doubles, String lastError, String unit) {
     this.activeMs = ints[0];
@@ -33,6 +34,7 @@ public final class SessionStats {
     this.creditsCharged = doubles[0];
     this.balance = doubles[1];
     this.minutesLeft = doubles[2];
+    this.eventsCreditsCharged = doubles[3];
     this.lastError = lastError;
     this.eventsRecorded = ints[7];
     this.eventsAcknowledged = ints[8];
@@ -189,14 +191,25 @@ public final class SessionStats {
   }
 
   /**
+   * The part of {@link #creditsCharged()} the usage events cost, as the server charged them
+   * (duplicates included); {@code creditsCharged() - eventsCreditsCharged()} is what active time
+   * cost. Equal to the server ledger's event charges.
+   *
+   * @return an amount in {@link #unit()}
+   */
+  public double eventsCreditsCharged() {
+    return eventsCreditsCharged;
+  }
+
+  /**
    * A readable summary.
    *
    * @return the summary
    */
   @Override
   public String toString() {
-    return "active " + activeMs + " ms, reported " + reportedMs + " ms, charged " + creditsCharged
-        + " credits, balance " + balance + ", heartbeats " + heartbeatsOk + " ok / " + heartbeatsFailed
+    return "active " + activeMs + " ms, reported " + reportedMs + " ms, charged " + creditsCharged + " " + unit
+        + " (events " + eventsCreditsCharged + "), balance " + balance + ", heartbeats " + heartbeatsOk + " ok / " + heartbeatsFailed
         + " failed, grace left " + graceRemainingMs + " ms";
   }
 }

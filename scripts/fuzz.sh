@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh [-t SECONDS] [-j JOBS] [TARGET...]
 #     -t SECONDS  time per target (default 30; env FUZZ_SECONDS)
 #     -j JOBS     build parallelism (default 2)
-#     TARGET      protocol, jwt, journal, retry_after (default: all)
+#     TARGET      protocol, jwt, journal, retry_after, json_reader, events_ack (default: all)
 #   env CLANG / CLANGXX pick the compilers (default clang / clang++, e.g. clang-14).
 set -euo pipefail
 
@@ -24,7 +24,7 @@ while getopts "t:j:h" opt; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(protocol jwt journal retry_after json_reader)
+[ ${#targets[@]} -gt 0 ] || targets=(protocol jwt journal retry_after json_reader events_ack)
 
 cc=${CLANG:-clang}
 cxx=${CLANGXX:-clang++}

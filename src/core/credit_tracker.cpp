@@ -7,6 +7,19 @@
 namespace creditmeter {
 namespace core {
 
+namespace {
+
+// `now` + `ms`, or TimePoint::max() when that is beyond any lifetime: more than 10^12 ms (31
+// years), which also keeps the sum inside TimePoint's nanoseconds (2^63 ns is 292 years). A
+// room under the cap that a server's answer made huge (a negative charge of -1e308) or NaN
+// lands here too: converting such a double to an integer is undefined behaviour.
+TimePoint after_ms(TimePoint now, double ms) {
+  if (!(ms <= 1e12)) return TimePoint::max();
+  return now + std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+}
+
+}  // namespace
+
 double CreditTracker::minutes_left() const {
   if (credits_per_minute_ <= 0) return std::numeric_limits<double>::infinity();
   return std::max(0.0, balance_) / credits_per_minute_;
@@ -63,7 +76,7 @@ std::int64_t CreditTracker::cap_active_ms(std::int64_t reported_ms, double commi
   if (!policy_.max_credits || credits_per_minute_ <= 0) return std::numeric_limits<std::int64_t>::max();
   const double remaining = *policy_.max_credits - credits_charged_ - committed;
   const double ms = std::floor(std::max(0.0, remaining) * 60000.0 / credits_per_minute_);
-  if (ms > 1e15) return std::numeric_limits<std::int64_t>::max();
+  if (!(ms <= 1e15)) return std::numeric_limits<std::int64_t>::max();  // beyond any lifetime, or NaN
   return reported_ms + static_cast<std::int64_t>(ms);
 }
 
@@ -81,8 +94,8 @@ std::optional<bool> CreditTracker::judge_cap(TimePoint now, std::int64_t total_m
   if (over || credits_per_minute_ <= 0) {
     cap_check_at_ = TimePoint::max();
   } else {
-    const auto ms = static_cast<std::int64_t>(remaining / credits_per_minute_ * 60000.0);
-    cap_check_at_ = now + std::chrono::milliseconds(std::max<std::int64_t>(1, ms));
+    const double ms = std::floor(remaining / credits_per_minute_ * 60000.0);
+    cap_check_at_ = after_ms(now, ms < 1 ? 1.0 : ms);
   }
   return over;
 }
@@ -92,8 +105,7 @@ TimePoint earliest_cap_reach(TimePoint now, double room, double per_minute) {
   // Float dust (a room of 0.00266...7 credits) must not push a whole millisecond later: the
   // judgement would then miss the frame that reaches the cap by one millisecond.
   const double ms = std::ceil(std::max(0.0, room) * 60000.0 / per_minute - 1e-6);
-  if (ms > 1e15) return TimePoint::max();  // beyond any lifetime (and beyond TimePoint's range)
-  return now + std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+  return after_ms(now, ms);
 }
 
 }  // namespace core

@@ -184,3 +184,32 @@ TEST_CASE("the unit is \"credits\" until an answer says otherwise", "[unit][cred
   REQUIRE_FALSE(events.empty());
   CHECK(events.front().unit == "credits");
 }
+
+// Found by fuzz_events_ack: an events answer charging -1e308 (a "refund") left a room under
+// the cap of 1e308 credits, whose time to reach (1e308 / 2 * 60000 ms) was converted to an
+// integer: undefined behaviour. Beyond any lifetime it is never, like a cap nothing reaches.
+TEST_CASE("the cap's next judgement stays defined whatever the charges made of the room",
+          "[unit][credits][cap]") {
+  CreditTracker c(2);
+  CreditPolicy p;
+  p.max_credits = 100;
+  c.set_policy(p);
+  c.set_balance(1000);
+  c.record_event_charge(-1e308, 1e308);
+  const TimePoint now = 1h;
+  REQUIRE(c.judge_cap(now, 0, c.projected(0), false) == false);
+  CHECK(c.cap_check_at() == TimePoint::max());
+  CHECK(c.cap_active_ms(0) == std::numeric_limits<std::int64_t>::max());
+  // 10^12 ms and more from now: never (and now + 10^15 ms would overflow TimePoint).
+  CHECK(core::earliest_cap_reach(now, 1e15, 60000.0) == TimePoint::max());
+  CHECK(core::earliest_cap_reach(now, 1e9, 60000.0) == now + std::chrono::milliseconds(1000000000));
+  CHECK(core::earliest_cap_reach(now, std::nan(""), 2.0) == now);  // max(0, NaN): no room
+  // A NaN total (+inf and -inf charges in turn) neither converts NaN nor re-judges every ms.
+  CreditTracker n(2);
+  n.set_policy(p);
+  n.record_charge(std::numeric_limits<double>::infinity(), 0);
+  n.record_charge(-std::numeric_limits<double>::infinity(), 0);
+  REQUIRE(std::isnan(n.credits_charged()));
+  CHECK(n.judge_cap(now, 0, n.projected(0), false) == false);
+  CHECK(n.cap_check_at() == TimePoint::max());
+}

@@ -78,8 +78,12 @@ TEST_CASE("simulate --event: every event charged once at its price, an unknown a
   REQUIRE(row.is_object());
   CHECK(row["event_credits_charged"].get<double>() ==
         Approx(10.0 * recorded["llm_gpt4"] + 0.124 * recorded["tts_seconds"]));
-  // Time and events: the client's charged credits are the server's.
+  // Time and events: the client's charged credits are the server's, and so is their split
+  // (the events' part exactly: the SDK sums whole milli-credits as the ledger does).
   CHECK(out["credits_charged"].get<double>() == Approx(row["credits_charged"].get<double>()));
+  CHECK(out["events_credits_charged"].get<double>() == row["event_credits_charged"].get<double>());
+  CHECK(out["time_credits_charged"].get<double>() == Approx(row["time_credits_charged"].get<double>()).margin(1e-9));
+  CHECK(row["time_credits_charged"].get<double>() > 0);
   CHECK(out["active_ms"] == row["active_ms"]);
 }
 
@@ -94,7 +98,8 @@ TEST_CASE("simulate --event, for people: the rejection as it happens, the events
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("event rejected: made_up (UNKNOWN_ACTION)"));
   CHECK_THAT(r.out, Catch::Contains("events       2 recorded, 1 acknowledged (charged), 1 rejected, 0 pending"));
-  CHECK_THAT(r.out, Catch::Contains("credits (time and events)"));
+  // The charge split: kb_query's 1 credit, and the second of time beside it.
+  CHECK_THAT(r.out, Catch::Contains(" credits (time ") && Catch::Contains(" credits, events 1.000 credits); balance now "));
   CHECK_THAT(r.err, Catch::Contains("made_up"));  // the SDK's warning
 }
 
@@ -117,7 +122,8 @@ TEST_CASE("a USD account: balance and simulate print USD, never credits", "[cli]
   INFO("stdout: " << r.out << "\nstderr: " << r.err);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains(" USD  balance ") && Catch::Contains(" USD  left "));  // the progress lines
-  CHECK_THAT(r.out, Catch::Contains(" USD (time and events); balance now "));
+  CHECK_THAT(r.out, Catch::Contains(" USD, events 0.250 USD); balance now "));
+  CHECK_THAT(r.out, Catch::Contains(" USD (time "));
   CHECK_THAT(r.out, !Catch::Contains(" cr ") && !Catch::Contains(" credits"));
 
   const auto j = run_cli(on_server(emulator, "sk_usd", {"simulate", "--duration", "500ms", "--json"}));

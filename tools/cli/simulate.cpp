@@ -172,7 +172,9 @@ nlohmann::json stats_json(const creditmeter::SessionStats& s) {
           {"events_acknowledged", s.events_acknowledged},
           {"events_rejected", s.events_rejected},
           {"events_pending", s.events_pending},
-          {"unit", s.unit}};
+          {"unit", s.unit},
+          {"events_credits_charged", s.events_credits_charged},
+          {"time_credits_charged", s.credits_charged - s.events_credits_charged}};
 }
 
 std::string progress(const creditmeter::Session& session, milliseconds elapsed, milliseconds total) {
@@ -320,7 +322,9 @@ int run_simulate(const ParsedArgs& args, Console& console) {
                                                                 " not recorded while paused"));
   }
   console.line("  charged      " + money(stats.credits_charged, unit) +
-               (stats.events_recorded == 0 ? "" : " (time and events)") +
+               (stats.events_recorded == 0 ? ""
+                                           : " (time " + money(stats.credits_charged - stats.events_credits_charged, unit) +
+                                                 ", events " + money(stats.events_credits_charged, unit) + ")") +
                (plan.session.max_credits ? " (cap " + credits(*plan.session.max_credits) + ")" : "") + "; balance now " +
                money(stats.balance, unit) + ", " + human_minutes(stats.minutes_left) + " of runtime left");
   console.line("  heartbeats   " + std::to_string(stats.heartbeats_ok) + " ok, " +

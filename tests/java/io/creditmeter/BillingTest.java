@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -20,16 +19,16 @@ class BillingTest extends EmulatorSuite {
       Session session = client.startSession(new SessionOptions().onStateChange(changes).onLowBalance(low::set));
       try (Renderer renderer = new Renderer(session)) {
         assertTrue(Wait.until(() -> changes.saw(SessionState.PAUSED_BILLING, Reason.INSUFFICIENT_CREDITS),
-            Duration.ofSeconds(20)), "PAUSED_BILLING announced: " + changes.changes());
+            Wait.EVENTUALLY), "PAUSED_BILLING announced: " + changes.changes());
         assertFalse(session.mayRender());
-        assertTrue(Wait.until(() -> low.get() != null, Duration.ofSeconds(10)), "the low-balance alert arrived");
+        assertTrue(Wait.until(() -> low.get() != null, Wait.EVENTUALLY), "the low-balance alert arrived");
         session.resume(); // billing still holds the session: resume() cannot override it
         assertEquals(SessionState.PAUSED_BILLING, session.state());
         emulator.topup(secret, 10);
-        assertTrue(Wait.until(() -> session.state() == SessionState.ACTIVE, Duration.ofSeconds(20)),
+        assertTrue(Wait.until(() -> session.state() == SessionState.ACTIVE, Wait.EVENTUALLY),
             "the top-up resumed the session: " + changes.changes());
         long framesBefore = renderer.frames();
-        assertTrue(Wait.until(() -> renderer.frames() > framesBefore + 5, Duration.ofSeconds(10)), "rendering again");
+        assertTrue(Wait.until(() -> renderer.frames() > framesBefore + 5, Wait.EVENTUALLY), "rendering again");
       }
       SessionStats stats = Billing.stopAndCheck(emulator, client, session);
       assertTrue(stats.balance() < 10.02, stats.toString());
@@ -43,10 +42,10 @@ class BillingTest extends EmulatorSuite {
     try (Client client = client(secret)) {
       Session session = client.startSession(new SessionOptions().maxCredits(0.01).onStateChange(changes));
       try (Renderer renderer = new Renderer(session)) {
-        assertTrue(Wait.until(() -> changes.saw(SessionState.PAUSED_BILLING, Reason.SPEND_CAP), Duration.ofSeconds(20)),
+        assertTrue(Wait.until(() -> changes.saw(SessionState.PAUSED_BILLING, Reason.SPEND_CAP), Wait.EVENTUALLY),
             "the cap paused the session: " + changes.changes());
         session.setMaxCredits(Double.POSITIVE_INFINITY);
-        assertTrue(Wait.until(() -> session.state() == SessionState.ACTIVE, Duration.ofSeconds(10)));
+        assertTrue(Wait.until(() -> session.state() == SessionState.ACTIVE, Wait.EVENTUALLY));
         assertTrue(renderer.frames() > 0);
       }
       Billing.stopAndCheck(emulator, client, session);

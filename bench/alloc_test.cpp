@@ -1,12 +1,20 @@
 // Proves that Session::frame() and Session::may_render() never touch the heap: global
 // operator new/delete are replaced by counting versions, a real metered session is started
-// against the emulator, and a million calls of each must allocate and free nothing.
+// against the emulator, and a million calls of each must allocate and free nothing. And that
+// a usage event owns no heap memory (docs/CREDITS.md "Usage events"): in the steady state
+// (the session has seen the action, its storage holds the backlog) cm_session_record()
+// frees nothing and allocates only the scheduler's poke, at most once per step of the
+// session, not per event; Session::record() adds the std::string it returns.
 // (A ctest, label `unit`: it runs in CI; no benchmark library involved.)
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <new>
+#include <string>
+#include <utility>
 
+#include <creditmeter/creditmeter.h>
 #include <creditmeter/creditmeter.hpp>
 
 #include "bench_support.hpp"
@@ -35,6 +43,66 @@ void operator delete(void* p) noexcept {
 void operator delete[](void* p) noexcept { operator delete(p); }
 void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
 void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
+
+namespace {
+
+// What `events` calls of `record` (after as many uncounted ones and a flush: the steady
+// state) allocated and freed on this thread.
+template <typename Record, typename Flush>
+std::pair<long, long> count_records(int events, Record record, Flush flush) {
+  for (int i = 0; i < events; ++i) record();
+  flush();
+  g_allocs = 0;
+  g_frees = 0;
+  t_counting = true;
+  for (int i = 0; i < events; ++i) record();
+  t_counting = false;
+  return {g_allocs.load(), g_frees.load()};
+}
+
+// Usage events: an event owns no heap memory. The bound: the scheduler's poke (its queue
+// loses its capacity at each turn) may allocate once per step of the session, which is far
+// less often than once per 100 events here; an allocation per event would be 10,000.
+constexpr int kEvents = 10000;
+
+bool records_allocate_nothing(const cmbench::Emulator& emulator) {
+  cm_client_options o;
+  cm_client_options_init(&o);
+  const std::string url = emulator.url();
+  o.base_url = url.c_str();
+  o.api_secret = "alloc-test";
+  o.journal_dir = "";
+  cm_client* client = nullptr;
+  cm_session* session = nullptr;
+  cm_session_options so;
+  cm_session_options_init(&so);
+  if (cm_client_new(&o, &client) != CM_OK || cm_client_start_session(client, &so, &session) != CM_OK) {
+    std::fprintf(stderr, "FAIL: no C session\n");
+    return false;
+  }
+  char id[37];
+  bool ok = true;
+  // An action past the short-string buffer (23 characters): interned, not copied per event.
+  const auto c = count_records(
+      kEvents, [&] { ok = cm_session_record(session, "photo_avatar_generation", 1.0, id) == CM_OK && ok; },
+      [&] { cm_client_flush(client, 60000); });
+  std::printf("cm_session_record(): %d events, %ld allocations, %ld frees\n", kEvents, c.first, c.second);
+  cm_session_stop(session);
+  cm_client_flush(client, 60000);
+  cm_session_free(session);
+  cm_client_free(client);
+  if (!ok) {
+    std::fprintf(stderr, "FAIL: cm_session_record() failed\n");
+    return false;
+  }
+  if (c.second != 0 || c.first > kEvents / 100) {
+    std::fprintf(stderr, "FAIL: a usage event touched the heap\n");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 int main() {
   cmbench::Emulator emulator;
@@ -82,6 +150,17 @@ int main() {
   }
   if (allocs != 0 || frees != 0) {
     std::fprintf(stderr, "FAIL: the hot path touched the heap\n");
+    return 1;
+  }
+  if (!records_allocate_nothing(emulator)) return 1;
+  // Session::record(): the std::string it returns (36 characters, past the short-string
+  // buffer) is its one allocation per event.
+  const std::string action = "photo_avatar_generation";
+  const auto r = count_records(
+      kEvents, [&] { (void)session->record(action, 1.0); }, [&] { client.flush(std::chrono::seconds(60)); });
+  std::printf("Session::record(): %d events, %ld allocations, %ld frees\n", kEvents, r.first, r.second);
+  if (r.first > kEvents + kEvents / 100 || r.second > kEvents) {
+    std::fprintf(stderr, "FAIL: Session::record() allocated more than the id it returns\n");
     return 1;
   }
   std::printf("PASS\n");

@@ -7,11 +7,13 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "c_api_enums.hpp"
 #include "c_api_support.hpp"
 #include "client_impl.hpp"
+#include "session_impl.hpp"
 
 using namespace creditmeter::c_api;
 
@@ -269,8 +271,15 @@ cm_status cm_session_record(cm_session* session, const char* action, double quan
   if (event_id != nullptr) event_id[0] = '\0';
   if (action == nullptr) return fail(CM_E_INVALID_ARGUMENT, "cm_session_record: action is NULL");
   return on_session(session, __func__, [&](creditmeter::Session& s) {
-    const std::string id = s.record(action, quantity);  // validates the rest
-    if (event_id != nullptr) std::snprintf(event_id, 37, "%s", id.c_str());
+    // SessionImpl's record() writes the id into a buffer: no std::string on this path, so a
+    // recording thread allocates nothing once its session has seen the action
+    // (bench/alloc_test.cpp).
+    char id[36];
+    creditmeter::detail::Access::impl(s).record(std::string_view(action), quantity, id);  // validates the rest
+    if (event_id != nullptr) {
+      std::memcpy(event_id, id, sizeof id);
+      event_id[36] = '\0';
+    }
   });
 }
 

@@ -363,6 +363,7 @@ std::unique_ptr<Session> Access::start_session_held(Client& client, SessionOptio
 }
 
 void Access::open_callbacks(Session& session) { session.impl_->open_callbacks(); }
+SessionImpl& Access::impl(Session& session) { return *session.impl_; }
 
 }  // namespace detail
 }  // namespace creditmeter

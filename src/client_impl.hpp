@@ -99,6 +99,9 @@ struct Access {
   // a start whose callbacks stay held until open_callbacks().
   static std::unique_ptr<Session> start_session_held(Client& client, SessionOptions options);
   static void open_callbacks(Session& session);
+  // For cm_session_record: SessionImpl's allocation-free record() (the public one returns a
+  // std::string).
+  static SessionImpl& impl(Session& session);
 };
 
 }  // namespace detail

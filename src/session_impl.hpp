@@ -170,6 +170,7 @@ class SessionImpl : public std::enable_shared_from_this<SessionImpl> {
   bool posted_ = false;           // queued_ is with the callback thread already
   bool callbacks_open_ = false;   // see open_callbacks()
   bool events_poked_ = false;     // the scheduler was asked to step us for recorded events
+  core::TimePoint events_stamp_{};  // the clock at the first record() since that (see record())
 
   // The callback and its gate: ~Session must not return while the callback runs.
   mutable std::mutex callback_mutex_;

@@ -23,6 +23,9 @@ namespace {
 // engine uses a handful; an app that names every event differently must not grow the table
 // for the session's lifetime.
 constexpr std::size_t kMaxIdleActions = 256;
+// An idle lane keeps storage for this many events (5 MiB): a backlog left by an outage is
+// given back, a steady engine's is reused.
+constexpr std::size_t kMaxIdleCapacity = 65536;
 }  // namespace
 
 void EventLane::set_prices(std::map<std::string, std::int64_t> prices_micro) {
@@ -69,6 +72,7 @@ void EventLane::drop_front(std::size_t n) {
   head_ += n;
   if (head_ == events_.size()) {
     events_.clear();  // keeps the capacity
+    if (events_.capacity() > kMaxIdleCapacity) std::vector<Entry>().swap(events_);
     head_ = 0;
     if (actions_.size() > kMaxIdleActions) {
       actions_.clear();

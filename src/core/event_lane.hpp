@@ -146,11 +146,12 @@ class EventLane {
   // a copy of the name (an action past 15 characters would be an allocation per event).
   struct Action {
     std::string name;
-    std::int64_t price_micro;  // -1: no known price
+    std::int64_t price_micro;  // 0: no known price (projected as free)
   };
   // The unsettled events are events_[head_, end): settled ones are dropped from the front
-  // by moving head_, and the vector is emptied or compacted in place, never shrunk, so that
-  // in the steady state recording reuses its storage (bench_events, as for EventId).
+  // by moving head_, and the vector is emptied or compacted in place, so that recording
+  // reuses its storage from batch to batch (bench_events, as for EventId); only a large
+  // backlog's storage is given back, when the lane is idle again.
   std::size_t size() const { return events_.size() - head_; }
   Entry& at(std::size_t i) { return events_[head_ + i]; }
   const Entry& at(std::size_t i) const { return events_[head_ + i]; }

@@ -286,7 +286,8 @@ RecoveredJournal replay_records(const std::vector<std::string>& records) {
         UsageEvent e;
         e.event_id = r.at("event_id").get<std::string>();
         e.action = r.at("action").get<std::string>();
-        if (e.event_id.empty() || e.event_id.size() > 128 || e.action.empty() || e.action.size() > 64) {
+        // An id is a UUID record() minted (36 characters): the lane holds no longer one.
+        if (e.event_id.empty() || e.event_id.size() > 36 || e.action.empty() || e.action.size() > 64) {
           throw std::runtime_error("event with an invalid id or action");
         }
         e.quantity_milli = count_field(r, "quantity_milli");

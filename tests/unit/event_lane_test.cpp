@@ -1,8 +1,12 @@
 // core::EventLane: batching (100, the delay, flush/stop), one batch unacknowledged at a time
 // resent with the same body, settlement (acknowledged, rejected, charges), the price
-// projection, and the journal's view (each event once, before it is sent).
+// projection, the journal's view (each event once, before it is sent), and the storage that
+// makes record() allocation-free (ids inline, actions interned, reused from batch to batch).
 
 #include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
 
 #include "core/event_lane.hpp"
 
@@ -166,4 +170,70 @@ TEST_CASE("recovered events are journaled already and counted as recorded") {
   CHECK(lane.take_unjournaled().empty());
   CHECK(lane.recorded() == 1);
   CHECK(lane.unsettled().size() == 1);
+}
+
+// The lane keeps events in storage it reuses (settled ones leave from the front, the rest is
+// compacted in place) with the action interned: what comes out must be what went in.
+TEST_CASE("events keep their id, action and quantity, in order, through the lane's reused storage") {
+  EventLane lane = lane_with_prices();
+  const std::string long_action(64, 'x');  // past the short-string buffer, at the limit
+  const std::string uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+  std::vector<std::string> settled;
+  int next = 0;
+  auto add = [&](int n) {
+    for (int i = 0; i < n; ++i, ++next) {
+      const std::string id = next == 0 ? uuid : "e" + std::to_string(next);
+      lane.record(event(id, next % 3 == 0 ? long_action : "llm_gpt4", 1000 + next), t0);
+    }
+  };
+  // Batches of 100 leave while more arrive, so the storage is dropped from the front,
+  // compacted and emptied several times.
+  add(250);
+  for (int round = 0; round < 12; ++round) {
+    const auto journaled = lane.take_unjournaled();
+    for (const auto& e : journaled) {
+      const int n = e.event_id == uuid ? 0 : std::stoi(e.event_id.substr(1));
+      CHECK(e.action == (n % 3 == 0 ? long_action : "llm_gpt4"));
+      CHECK(e.quantity_milli == 1000 + n);
+    }
+    lane.hurry_all_recorded();
+    if (!lane.next_batch(t0, "s1")) break;
+    lane.answered();
+    for (auto& id : lane.settle(nullptr).settled_ids) settled.push_back(id);
+    if (round % 2 == 0) add(70);
+  }
+  REQUIRE(settled.size() == static_cast<std::size_t>(next));
+  CHECK(settled[0] == uuid);
+  for (int i = 1; i < next; ++i) CHECK(settled[i] == "e" + std::to_string(i));
+  CHECK(lane.idle());
+  CHECK(lane.pending_units() == 0);
+}
+
+TEST_CASE("prices learned after an action was first seen price its pending and later events") {
+  EventLane lane(1000ms);
+  lane.record(event("a", "kb_query", 2000), t0);
+  CHECK(lane.pending_units() == 0);  // no prices yet
+  lane.set_prices({{"kb_query", 1000000}});
+  CHECK(lane.pending_units() == Approx(2.0));
+  lane.record(event("b", "kb_query", 500), t0);
+  CHECK(lane.pending_units() == Approx(2.5));
+}
+
+TEST_CASE("an idle lane that has seen many actions forgets them, and names new events right after") {
+  EventLane lane = lane_with_prices();
+  for (int i = 0; i < 300; ++i) lane.record(event("e" + std::to_string(i), "action_" + std::to_string(i)), t0);
+  lane.take_unjournaled();
+  lane.hurry_forever();
+  while (auto batch = lane.next_batch(t0, "s1")) {
+    lane.answered();
+    lane.settle(nullptr);
+  }
+  REQUIRE(lane.idle());
+  lane.record(event("z", "tts_seconds", 12000), t0);
+  lane.record(event("y", "action_7"), t0);
+  const auto journaled = lane.take_unjournaled();
+  REQUIRE(journaled.size() == 2);
+  CHECK(journaled[0].action == "tts_seconds");
+  CHECK(journaled[1].action == "action_7");
+  CHECK(lane.pending_units() == Approx(0.999));  // 12 s at 83333 µ/s, floored to the milli-unit
 }

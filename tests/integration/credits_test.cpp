@@ -179,3 +179,60 @@ TEST_CASE("estimates match the account balance and the rate card", "[integration
   CHECK(client.estimate("expression", "on_device") == 22);
   CHECK_THROWS_AS(client.estimate("hologram", "moon"), InvalidArgument);
 }
+
+TEST_CASE("events_credits_charged is the ledger's event charges, duplicates included; the rest is time",
+          "[integration][credits][events]") {
+  CreditsFixture f(1000);
+  Client client(client_options(f.emu, f.secret));
+  Recorder rec;
+  SessionOptions o;
+  rec.attach(o);
+  auto s = client.start_session(o);
+  Renderer r(*s);
+  // The first batch's answer is lost after the server charged it: the retry comes back as
+  // duplicates, with their charges, which count as the first answer's would have.
+  f.emu.fault({{"mode", "status"}, {"status", 503}, {"apply", true}, {"path", "/v1/usage-events"}, {"count", 1}});
+  for (int i = 0; i < 10; ++i) s->record("api_request");  // 0.1 each: 1.0, never 0.9999999999999999
+  s->record("tts_seconds", 12.5);                          // 1.041
+  REQUIRE(client.flush(15s));
+  REQUIRE(wait_until([&] { return s->stats().active_ms >= 1500; }, 10s));
+  r.stop();
+  s->stop();
+  REQUIRE(client.flush(10s));
+  const auto row = f.emu.ledger_session(s->id());
+  const SessionStats st = s->stats();
+  CHECK(st.events_acknowledged == 11);
+  CHECK(row.at("event_credits_charged").get<double>() == 2.041);
+  CHECK(st.events_credits_charged == row.at("event_credits_charged").get<double>());  // exactly
+  CHECK(row.at("time_credits_charged").get<double>() > 0);
+  CHECK(st.credits_charged - st.events_credits_charged ==
+        Approx(row.at("time_credits_charged").get<double>()).margin(1e-9));
+  CHECK(client.usage().events_credits_charged == st.events_credits_charged);
+  std::lock_guard<std::mutex> lock(rec.mutex);
+  REQUIRE_FALSE(rec.balances.empty());
+  for (const auto& b : rec.balances) CHECK(b.unit == "credits");
+}
+
+TEST_CASE("a USD account's balance updates say USD", "[integration][credits][events]") {
+  EmulatorProcess emu;
+  emu.configure({{"heartbeat_interval_s", 1}, {"offline_grace_s", 3}});
+  const std::string secret = unique_secret("usd_balance");
+  emu.admin("POST", "/admin/accounts", {{"api_secret", secret}, {"balance", 20}, {"unit", "USD"}});
+  Client client(client_options(emu, secret));
+  Recorder rec;
+  SessionOptions o;
+  rec.attach(o);
+  auto s = client.start_session(o);
+  s->record("photo_avatar_generation");  // 0.25
+  REQUIRE(client.flush(10s));
+  // The events answer's balance reaches the callback thread after flush() returns.
+  REQUIRE(wait_until(
+      [&] {
+        std::lock_guard<std::mutex> lock(rec.mutex);
+        return !rec.balances.empty() && rec.balances.back().session_credits == 0.25;
+      },
+      5s));
+  std::lock_guard<std::mutex> lock(rec.mutex);
+  for (const auto& b : rec.balances) CHECK(b.unit == "USD");
+  CHECK(rec.balances.back().balance == Approx(19.75));
+}

@@ -31,12 +31,14 @@
  *   clock read, an atomic store): call them every frame.
  * - Every other call is thread-safe, except that a handle must not be freed while another
  *   thread still uses it.
- * - Each client has one background thread, the "scheduler thread": it sends heartbeats and
- *   runs the state-change callbacks and most log callbacks. Callbacks never run under an
- *   SDK lock: any cm_* call is allowed inside one (stop, pause, free of the session, even
+ * - Each client has two background threads. The "scheduler thread" does all network and
+ *   journal I/O (heartbeats, events, releases), calls a cm_transport and a token provider,
+ *   and writes most log lines. The "callback thread" runs every session callback (state
+ *   changes, balance, low balance, rejected events), in order per session; a callback that
+ *   blocks delays the client's other callbacks, never a heartbeat. Callbacks never run under
+ *   an SDK lock: any cm_* call is allowed inside one (stop, pause, free of the session, even
  *   cm_client_free). cm_client_flush() inside a callback returns CM_INCOMPLETE at once
- *   (it would otherwise wait on itself). Keep callbacks short: heartbeats of every session
- *   of the client wait while one runs.
+ *   (it would otherwise wait on itself).
  * - After cm_session_free() returns, no callback of that session runs (it waits for one
  *   running on another thread; from inside the callback itself it returns at once).
  * - After fork(), a child must create its own client: calls on an inherited one return
@@ -246,7 +248,7 @@ typedef struct cm_state_change {
   const char *message; /* human-readable, safe to show or log */
 } cm_state_change;
 
-/* Runs on the client's scheduler thread (for audio-only sessions, which have none: on the
+/* Runs on the client's callback thread (for audio-only sessions, which have none: on the
  * thread that called pause/resume/stop/free), never under an SDK lock. `session` is the
  * handle the change belongs to: any cm_session_* call on it is allowed inside, including
  * cm_session_stop() and cm_session_free() (after a free, do not touch it again). */
@@ -268,7 +270,7 @@ typedef struct cm_balance_update {
 
 /* on_balance (every change of the balance) and on_low_balance (once per downward crossing
  * of the low-balance threshold; again only after a top-up lifted the balance above it).
- * Same thread and re-entrancy rules as cm_state_change_fn: the scheduler thread, never
+ * Same thread and re-entrancy rules as cm_state_change_fn: the callback thread, never
  * under an SDK lock, any cm_session_* call allowed inside. */
 typedef void (*cm_balance_fn)(cm_session *session, const cm_balance_update *update, void *user_data);
 
@@ -373,7 +375,7 @@ CREDITMETER_API cm_status cm_client_new(const cm_client_options *options, cm_cli
 /* Stops every session of the client, delivers their usage for at most
  * shutdown_timeout_ms, aborts what is still in flight (the journal keeps it) and frees the
  * client. Sessions stay valid handles (stopped) until their cm_session_free(). Allowed
- * inside a callback (the scheduler thread then ends on its own). NULL: no-op. */
+ * inside a callback (the client's threads then end on their own). NULL: no-op. */
 CREDITMETER_API void cm_client_free(cm_client *client);
 
 /* Sends all unreported usage (releases included) and waits up to timeout_ms for the server

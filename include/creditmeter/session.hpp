@@ -53,7 +53,7 @@ class CREDITMETER_API Session {
   Reason reason() const;  // the reason of the latest transition
   SessionStats stats() const;
 
-  // Replaces the state-change callback (runs on the scheduler thread, never under an
+  // Replaces the state-change callback (runs on the client's callback thread, never under an
   // SDK lock). Pass nullptr to remove it.
   void on_state_change(StateChangeCallback callback);
   // Replace the balance callbacks (see SessionOptions); nullptr removes them.

@@ -43,7 +43,7 @@ const char* name_of(SessionState state) noexcept;
 const char* name_of(Reason reason) noexcept;
 }  // namespace detail
 
-// One transition, delivered once and in order on the client's scheduler thread.
+// One transition, delivered once and in order on the client's callback thread.
 struct StateChange {
   SessionState from = SessionState::active;
   SessionState to = SessionState::active;

@@ -106,8 +106,11 @@ EventsAck parse_events_ack(const std::string& body) {
     a.has_charges = true;
     doc.for_each_child(charges, [&](int i) {
       const JsonDoc::Value& v = doc.at(i);
-      if (v.kind != JsonDoc::Kind::number || !std::isfinite(v.number)) {
-        throw ProtocolError("server field `charges` holds a value that is not a finite number");
+      // A charge is floor(quantity x price): never negative. The upper bound (a trillion units
+      // for one event) keeps sums of a hostile server's charges finite, so credits_charged
+      // and the cap's judgement stay numbers.
+      if (v.kind != JsonDoc::Kind::number || !std::isfinite(v.number) || v.number < 0 || v.number > 1e12) {
+        throw ProtocolError("server field `charges` holds a value that is not a number from 0 to 1e12");
       }
       a.charges[v.key] = v.number;
     });

@@ -51,6 +51,10 @@ TEST_CASE("an events answer is tolerant of absent fields, strict on types") {
   CHECK_THROWS_AS(parse_events_ack(R"({"data":{"accepted":[1]}})"), ProtocolError);
   CHECK_THROWS_AS(parse_events_ack(R"({"data":{"charges":[]}})"), ProtocolError);
   CHECK_THROWS_AS(parse_events_ack(R"({"data":{"charges":{"a":"1"}}})"), ProtocolError);
+  // Negative or absurd charges: a hostile server's sums must stay finite.
+  CHECK_THROWS_AS(parse_events_ack(R"({"data":{"charges":{"a":-1}}})"), ProtocolError);
+  CHECK_THROWS_AS(parse_events_ack(R"({"data":{"charges":{"a":1e308}}})"), ProtocolError);
+  CHECK_NOTHROW(parse_events_ack(R"({"data":{"charges":{"a":0,"b":1e12}}})"));
   CHECK_THROWS_AS(parse_events_ack(R"({"data":{"rejected":[{"code":"X"}]}})"), ProtocolError);
   CHECK_THROWS_AS(parse_events_ack(R"({"data":{"balance":"1"}})"), ProtocolError);
 }

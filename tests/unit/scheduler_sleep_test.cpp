@@ -60,11 +60,16 @@ TEST_CASE("an idle scheduler sleeps until its next due time, as long as its poll
   auto s = h.client->start_session();
   REQUIRE(h.transport->wait_until_sleeping());
   // The first heartbeat is due one interval after the start (on the 50 ms grid), and nothing
-  // before it: no periodic re-check, the poll waits as long as it may and the timer ends it.
+  // before it: no periodic re-check.
   const FakeTransport::Sleep sleep = h.transport->last_sleep();
   CHECK(sleep.until - started > 59s);
   CHECK(sleep.until - started <= 60050ms);
-  CHECK(sleep.max_wait >= 24h);
+#if defined(__linux__)
+  CHECK(sleep.max_wait >= 24h);  // the poll waits as long as it may: the wake timer ends it
+#else
+  // No timer descriptor: the poll's timeout carries the time (the manual clock stood still).
+  CHECK(sleep.max_wait == std::chrono::ceil<std::chrono::milliseconds>(sleep.until - started));
+#endif
 #if defined(__linux__)
   // The kernel's view of the wake timer: armed (one shot) to that due time.
   const int fd = wake_timer_fd();

@@ -165,6 +165,7 @@ class EventLane {
   std::map<std::string, std::int64_t> prices_;
   std::vector<Action> actions_;
   std::map<std::string, std::uint32_t, std::less<>> action_index_;  // name -> index in actions_
+  std::uint32_t last_action_ = 0;  // the last one interned or found
   std::vector<Entry> events_;
   std::size_t head_ = 0;
   std::size_t journaled_ = 0;    // at(0 .. journaled_) are in the journal

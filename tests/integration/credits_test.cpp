@@ -180,7 +180,7 @@ TEST_CASE("estimates match the account balance and the rate card", "[integration
   CHECK_THROWS_AS(client.estimate("hologram", "moon"), InvalidArgument);
 }
 
-TEST_CASE("events_credits_charged is the ledger's event charges, duplicates included; the rest is time",
+TEST_CASE("events_credits_charged is the ledger's event charges, duplicates included, and the rest is time",
           "[integration][credits][events]") {
   CreditsFixture f(1000);
   Client client(client_options(f.emu, f.secret));

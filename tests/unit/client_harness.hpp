@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "creditmeter/creditmeter.hpp"
+#include "emulator_process.hpp"  // wait_until
 #include "fake_transport.hpp"
 
 namespace creditmeter {
@@ -29,6 +30,15 @@ inline int thread_count(const std::string& name = {}) {
     if (name.empty() || (std::getline(comm, line) && line == name)) ++n;
   }
   return n;
+}
+
+// thread_count() once the threads of this process's earlier Clients are gone (with a
+// deadline): a joined thread can stay in the kernel's list a moment after join() returned
+// (under qemu-user its host thread is still ending), and would count as one this test started.
+inline int thread_count_settled() {
+  (void)wait_until([] { return thread_count("creditmeter") == 0 && thread_count("creditmeter-cb") == 0; },
+                   std::chrono::seconds(5), std::chrono::milliseconds(1));
+  return thread_count();
 }
 
 inline std::string base64url(const std::string& in) {
@@ -136,9 +146,10 @@ struct Harness {
     std::lock_guard<std::mutex> lock(*logs_mutex);
     return *logs;
   }
-  // The process's threads when the harness was built: a call that "starts no thread" leaves
-  // this count as it was (a thread not yet named counts too).
-  const int threads_at_start = thread_count();
+  // The process's threads when the harness was built (before its Client, which starts no
+  // thread until a session needs one): a call that "starts no thread" leaves this count as it
+  // was (a thread not yet named counts too).
+  const int threads_at_start = thread_count_settled();
 };
 
 }  // namespace testing

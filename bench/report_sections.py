@@ -12,7 +12,7 @@ def events_section(ev, w, misses):
     w("")
     w("`bench_events`: `record(\"api_request\", 1.0)` on a live session of the emulator (its scheduler")
     w("sends the batches meanwhile) against the same run's baseline, a `std::mutex`-guarded `push_back`")
-    w("of a 64-byte struct into a vector reserved beforehand; %d calls per repetition (CPU time" %
+    w("of a 64-byte struct into a vector reserved and written to beforehand (its pages touched, as record()'s reused storage is); %d calls per repetition (CPU time" %
       int(ev["benchmarks"][0].get("iterations", 0)))
     w("per call). The journaled row (informative) is a session whose client has a journal.")
     w("")

@@ -3,8 +3,7 @@
 // against the emulator, and a million calls of each must allocate and free nothing. And that
 // a usage event owns no heap memory (docs/CREDITS.md "Usage events"): in the steady state
 // (the session has seen the action, its storage holds the backlog) cm_session_record()
-// frees nothing and allocates only the scheduler's poke, at most once per step of the
-// session, not per event; Session::record() adds the std::string it returns.
+// allocates and frees nothing; Session::record() adds the std::string it returns.
 // (A ctest, label `unit`: it runs in CI; no benchmark library involved.)
 #include <atomic>
 #include <chrono>
@@ -60,9 +59,8 @@ std::pair<long, long> count_records(int events, Record record, Flush flush) {
   return {g_allocs.load(), g_frees.load()};
 }
 
-// Usage events: an event owns no heap memory. The bound: the scheduler's poke (its queue
-// loses its capacity at each turn) may allocate once per step of the session, which is far
-// less often than once per 100 events here; an allocation per event would be 10,000.
+// Usage events: an event owns no heap memory, and the scheduler's poke that record() makes
+// reuses its queue's capacity (src/scheduler.cpp keeps it from turn to turn).
 constexpr int kEvents = 10000;
 
 bool records_allocate_nothing(const cmbench::Emulator& emulator) {
@@ -95,7 +93,9 @@ bool records_allocate_nothing(const cmbench::Emulator& emulator) {
     std::fprintf(stderr, "FAIL: cm_session_record() failed\n");
     return false;
   }
-  if (c.second != 0 || c.first > kEvents / 100) {
+  // 0 in every run so far; a queue's rare growth (a turn that holds one more poke than any
+  // before it) may add one or two, while an allocation per event would be 10,000.
+  if (c.second != 0 || c.first > 2) {
     std::fprintf(stderr, "FAIL: a usage event touched the heap\n");
     return false;
   }

@@ -126,9 +126,11 @@ void Scheduler::run() {
     progress_.notify_all();
   });
 
+  // Swapped with pokes_/later_pokes_ each turn and emptied after use, so that both keep their
+  // capacity: a poke from record() (poke_at) then allocates nothing (bench/alloc_test.cpp).
+  std::vector<std::shared_ptr<SessionImpl>> pokes;
+  std::vector<std::pair<std::shared_ptr<SessionImpl>, core::TimePoint>> later;
   for (;;) {
-    std::vector<std::shared_ptr<SessionImpl>> pokes;
-    std::vector<std::pair<std::shared_ptr<SessionImpl>, core::TimePoint>> later;
     bool quitting;
     core::TimePoint deadline;
     {
@@ -147,6 +149,8 @@ void Scheduler::run() {
       s->timer_at = when;
       timers_.push(Timer{when, s->timer_generation, std::move(s)});
     }
+    pokes.clear();
+    later.clear();
     core::TimePoint now = clock.now();
     while (!timers_.empty() && timers_.top().when <= now) {
       Timer t = timers_.top();

@@ -52,7 +52,9 @@ if [[ $build == 1 ]]; then
   cmake --build "$BUILD_DIR" -j2 --target bench_hotpath bench_network bench_network_hints bench_journal bench_shutdown \
     bench_scale bench_wakeups bench_events bench_events_scale creditmeter_alloc_test creditmeter-emulator creditmeter_python creditmeter_bench_noop
   # The Java benchmark (bench/java), when the tree has the Java binding (a JDK was found).
-  if cmake --build "$BUILD_DIR" --target help | grep -q creditmeter_java_bench; then
+  # (grep without -q reads the whole list: -q exits at the match, and pipefail then sees
+  # cmake die of SIGPIPE, which skipped the Java benchmark.)
+  if cmake --build "$BUILD_DIR" --target help | grep creditmeter_java_bench >/dev/null; then
     cmake --build "$BUILD_DIR" -j2 --target creditmeter_java_bench creditmeter_jni
   fi
 fi
